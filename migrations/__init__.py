@@ -1,0 +1,1 @@
+"""Alembic migrations for the ceo-twin database (SQLite and PostgreSQL)."""

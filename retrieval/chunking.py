@@ -1,0 +1,70 @@
+"""Chunking: prose with langchain's recursive splitter, meetings on speaker turns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from retrieval.loaders import LoadedDocument, Turn
+
+
+@dataclass
+class Chunk:
+    text: str
+    speaker: str | None = None  # speakers of a meeting chunk, in order of first appearance
+    start: str | None = None  # timestamp of the first turn
+    end: str | None = None  # timestamp of the last turn
+
+
+def chunk_document(doc: LoadedDocument, size: int, overlap: int) -> list[Chunk]:
+    if doc.turns:
+        return _turn_chunks(doc.turns, size, overlap)
+    return [Chunk(text=piece) for piece in _splitter(size, overlap).split_text(doc.text)]
+
+
+def _splitter(size: int, overlap: int) -> RecursiveCharacterTextSplitter:
+    return RecursiveCharacterTextSplitter(chunk_size=size, chunk_overlap=min(overlap, size // 4))
+
+
+def _turn_chunks(turns: list[Turn], size: int, overlap: int) -> list[Chunk]:
+    """Whole turns packed up to `size`; a turn is split only when it alone is larger."""
+    chunks: list[Chunk] = []
+    group: list[Turn] = []
+    length = 0
+    for turn in _split_long_turns(turns, size, overlap):
+        line = _line(turn)
+        if group and length + len(line) + 1 > size:
+            chunks.append(_chunk_of(group))
+            group, length = [], 0
+        group.append(turn)
+        length += len(line) + 1
+    if group:
+        chunks.append(_chunk_of(group))
+    return chunks
+
+
+def _split_long_turns(turns: list[Turn], size: int, overlap: int) -> list[Turn]:
+    result: list[Turn] = []
+    for turn in turns:
+        if len(_line(turn)) <= size:
+            result.append(turn)
+            continue
+        room = max(size - len(f"{turn.speaker}: "), 50)
+        pieces = _splitter(room, overlap).split_text(turn.text)
+        result.extend(Turn(turn.speaker, piece, turn.start) for piece in pieces)
+    return result
+
+
+def _line(turn: Turn) -> str:
+    return f"{turn.speaker}: {turn.text}" if turn.speaker else turn.text
+
+
+def _chunk_of(group: list[Turn]) -> Chunk:
+    speakers = list(dict.fromkeys(t.speaker for t in group if t.speaker))
+    return Chunk(
+        text="\n".join(_line(t) for t in group),
+        speaker=", ".join(speakers) or None,
+        start=group[0].start,
+        end=group[-1].start,
+    )

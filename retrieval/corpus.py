@@ -1,0 +1,80 @@
+"""The corpus: SQL document registry + chunk store + embedder, shared by ingest and search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+
+from chromadb.api import ClientAPI
+from sqlalchemy import func, select
+
+from retrieval.embeddings import Embedder
+from retrieval.store import ChunkStore, make_client
+from twin.db import session_factory
+from twin.models import Document
+from twin.settings import Settings
+
+
+@dataclass
+class CorpusStats:
+    by_kind: dict[str, int]
+    first: date | None
+    last: date | None
+
+
+class Corpus:
+    def __init__(self, settings: Settings, client: ClientAPI | None = None) -> None:
+        self.settings = settings
+        self.sessions = session_factory(settings.db_url)
+        client = client or make_client(settings.retrieval.chroma_url, settings.home)
+        self.store = ChunkStore(client, settings.retrieval.collection_prefix)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        retrieval = self.settings.retrieval
+        return Embedder(retrieval.embedding_model, retrieval.embedding_batch_size)
+
+    def audiences(self) -> list[str]:
+        """Audiences that have at least one live document."""
+        with self.sessions() as session:
+            query = select(Document.audience).where(Document.version > 0).distinct()
+            return list(session.scalars(query))
+
+    def documents(self) -> list[Document]:
+        with self.sessions() as session:
+            return list(session.scalars(select(Document).order_by(Document.date, Document.id)))
+
+    def document(self, doc_id: int) -> Document | None:
+        with self.sessions() as session:
+            return session.get(Document, doc_id)
+
+    def live(self, doc_ids: set[int]) -> dict[int, Document]:
+        """The current registry rows of these documents (removed ones are absent)."""
+        if not doc_ids:
+            return {}
+        with self.sessions() as session:
+            rows = session.scalars(select(Document).where(Document.id.in_(doc_ids)))
+            return {doc.id: doc for doc in rows}
+
+    def remove(self, doc_id: int) -> Document | None:
+        """Unregister first (search stops returning it at once), then drop its chunks."""
+        with self.sessions() as session:
+            doc = session.get(Document, doc_id)
+            if doc is None:
+                return None
+            session.delete(doc)
+            session.commit()
+        self.store.delete_versions(doc.audience, doc_id)
+        return doc
+
+    def stats(self) -> CorpusStats:
+        with self.sessions() as session:
+            live = Document.version > 0
+            kinds = session.execute(
+                select(Document.kind, func.count()).where(live).group_by(Document.kind)
+            )
+            first, last = session.execute(
+                select(func.min(Document.date), func.max(Document.date)).where(live)
+            ).one()
+        return CorpusStats(by_kind=dict(kinds.tuples().all()), first=first, last=last)

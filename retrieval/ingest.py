@@ -1,0 +1,226 @@
+"""Ingestion: files -> chunks -> embeddings -> chunk store, recorded in the document registry.
+
+A changed file's new chunks are written beside the old ones under a new version; the registry
+then switches to the new version in one transaction, and only then are the old chunks deleted.
+Search trusts only the registry's version, so a document is never missing or found twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from retrieval.access import normalize_audience
+from retrieval.chunking import Chunk, chunk_document
+from retrieval.corpus import Corpus
+from retrieval.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
+from twin.models import Document, utcnow
+
+STATUSES = ("added", "updated", "unchanged", "failed")
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str
+    doc_id: int | None = None
+    chunks: int = 0
+    error: str | None = None
+
+
+@dataclass
+class IngestReport:
+    results: list[FileResult] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s: sum(1 for r in self.results if r.status == s) for s in STATUSES}
+
+    @property
+    def ok(self) -> bool:
+        return self.counts["failed"] == 0
+
+
+@dataclass
+class _Pending:
+    path: Path
+    source: str
+    sha256: str
+    audience: str
+    doc: LoadedDocument
+    chunks: list[Chunk]
+    existing: Document | None
+
+
+def find_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files named directly, and supported files found by walking folders; each once."""
+    seen: set[Path] = set()
+    for path in paths:
+        found = _walk(path) if path.is_dir() else [path]
+        for file in found:
+            if file.resolve() not in seen:
+                seen.add(file.resolve())
+                yield file
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Supported files under a folder, sorted, skipping hidden files and folders."""
+    return [
+        child
+        for child in sorted(folder.rglob("*"))
+        if child.is_file()
+        and child.suffix.lower() in SUPPORTED_SUFFIXES
+        and not any(part.startswith(".") for part in child.relative_to(folder).parts)
+    ]
+
+
+class Ingestor:
+    def __init__(
+        self,
+        corpus: Corpus,
+        ingested_by: str,
+        audience: list[str] | None = None,
+        kind: str = "auto",
+        on_result: Callable[[FileResult], None] = lambda result: None,
+    ) -> None:
+        self.corpus = corpus
+        self.ingested_by = ingested_by
+        self.audience = audience
+        self.kind = kind
+        self.on_result = on_result
+        self.report = IngestReport()
+        self._batch: list[_Pending] = []
+
+    def run(self, paths: Iterable[Path]) -> IngestReport:
+        for path in find_files(paths):
+            self._prepare(path)
+            if sum(len(p.chunks) for p in self._batch) >= 4 * self.corpus.embedder.batch_size:
+                self._flush()
+        self._flush()
+        return self.report
+
+    def _record(self, result: FileResult) -> None:
+        self.report.results.append(result)
+        self.on_result(result)
+
+    def _prepare(self, path: Path) -> None:
+        retrieval = self.corpus.settings.retrieval
+        try:
+            if not path.exists():
+                raise LoadError("no such file")
+            data = path.read_bytes()
+            doc = load_document(path, int(retrieval.max_file_mb * 1e6))
+            if self.kind != "auto":
+                doc.kind = self.kind
+            audience = normalize_audience(doc.audience or self.audience)
+            chunks = chunk_document(doc, retrieval.chunk_size, retrieval.chunk_overlap)
+        except (LoadError, OSError, ValueError) as exc:
+            self._record(FileResult(str(path), "failed", error=_reason(exc)))
+            return
+        source = str(path.resolve())
+        sha = hashlib.sha256(data).hexdigest()
+        existing = _find(self.corpus, source)
+        if existing and existing.sha256 == sha and existing.audience == audience:
+            if existing.kind == doc.kind:
+                self._record(FileResult(str(path), "unchanged", existing.id, existing.chunk_count))
+                return
+        self._batch.append(_Pending(path, source, sha, audience, doc, chunks, existing))
+
+    def _flush(self) -> None:
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
+        texts = [f"{p.doc.title}\n{c.text}" for p in batch for c in p.chunks]
+        vectors = iter(self.corpus.embedder.embed(texts))
+        for pending in batch:
+            embeddings = [next(vectors) for _ in pending.chunks]
+            try:
+                self._record(self._write(pending, embeddings))
+            except Exception as exc:  # the store or database failed: report, keep going
+                self._record(FileResult(str(pending.path), "failed", error=_reason(exc)))
+
+    def _write(self, pending: _Pending, embeddings: list[list[float]]) -> FileResult:
+        doc_id = pending.existing.id if pending.existing else _register(self.corpus, pending)
+        old = pending.existing
+        version = (old.version if old else 0) + 1
+        ids = [f"{doc_id}-v{version}-{i}" for i in range(len(pending.chunks))]
+        metadatas = [
+            _chunk_metadata(doc_id, version, pending, i, c) for i, c in enumerate(pending.chunks)
+        ]
+        texts = [c.text for c in pending.chunks]
+        self.corpus.store.add(pending.audience, ids, embeddings, texts, metadatas)
+        self._switch(doc_id, version, pending)
+        for audience in {pending.audience, old.audience if old else pending.audience}:
+            self.corpus.store.delete_versions(audience, doc_id, keep=version)
+        status = "updated" if old and old.version > 0 else "added"
+        return FileResult(str(pending.path), status, doc_id, len(pending.chunks))
+
+    def _switch(self, doc_id: int, version: int, pending: _Pending) -> None:
+        with self.corpus.sessions() as session:
+            row = session.get(Document, doc_id)
+            if row is None:
+                raise LoadError("the document was removed while it was being ingested")
+            row.title = pending.doc.title[:512]
+            row.kind = pending.doc.kind
+            row.date = pending.doc.date
+            row.audience = pending.audience
+            row.sha256 = pending.sha256
+            row.version = version
+            row.chunk_count = len(pending.chunks)
+            row.ingested_by = self.ingested_by
+            row.ingested_at = utcnow()
+            row.text_preview = pending.doc.text[:500]
+            session.commit()
+
+
+def _find(corpus: Corpus, source: str) -> Document | None:
+    with corpus.sessions() as session:
+        return session.scalars(select(Document).where(Document.source == source)).first()
+
+
+def _register(corpus: Corpus, pending: _Pending) -> int:
+    """A new document gets a row at version 0: it has an id but nothing searchable yet."""
+    with corpus.sessions() as session:
+        row = Document(
+            source=pending.source,
+            title=pending.doc.title[:512],
+            kind=pending.doc.kind,
+            date=pending.doc.date,
+            audience=pending.audience,
+            sha256="",
+            version=0,
+            chunk_count=0,
+            ingested_by="",
+            text_preview="",
+        )
+        session.add(row)
+        session.commit()
+        return row.id
+
+
+def _chunk_metadata(
+    doc_id: int, version: int, pending: _Pending, index: int, chunk: Chunk
+) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "doc_id": doc_id,
+        "version": version,
+        "audience": pending.audience,
+        "index": index,
+        "speaker": chunk.speaker,
+        "start": chunk.start,
+        "end": chunk.end,
+    }
+    return {key: value for key, value in meta.items() if value is not None}
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, LoadError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"cannot read the file ({exc.strerror or exc})"
+    return f"{exc.__class__.__name__}: {exc}"

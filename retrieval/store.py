@@ -1,0 +1,108 @@
+"""Chroma vector store, partitioned by audience.
+
+Each distinct audience ("all", "exec", "exec,finance", ...) has its own collection. A search
+queries only the collections a user may read, so access control costs no metadata filter:
+chromadb's filtered query is ~90x slower than an unfiltered one at 100k chunks (see README).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings as ChromaSettings
+
+
+@dataclass
+class StoredChunk:
+    id: str
+    doc_id: int
+    version: int
+    text: str
+    distance: float
+    metadata: dict[str, Any]
+
+
+def make_client(chroma_url: str, home: Path) -> ClientAPI:
+    """An HttpClient for `chroma_url`, else a PersistentClient under the twin's home."""
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if chroma_url:
+        url = urlparse(chroma_url)
+        return chromadb.HttpClient(
+            host=url.hostname or "localhost",
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=settings,
+        )
+    return chromadb.PersistentClient(path=str(home / "chroma"), settings=settings)
+
+
+class ChunkStore:
+    def __init__(self, client: ClientAPI, prefix: str) -> None:
+        self.client = client
+        self.prefix = prefix
+        self._collections: dict[str, Collection] = {}
+
+    def collection(self, audience: str) -> Collection:
+        if audience not in self._collections:
+            digest = hashlib.sha1(audience.encode()).hexdigest()[:16]
+            self._collections[audience] = self.client.get_or_create_collection(
+                f"{self.prefix}-{digest}",
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"audience": audience},
+            )
+        return self._collections[audience]
+
+    def add(
+        self,
+        audience: str,
+        ids: list[str],
+        embeddings: list[list[float]],
+        texts: list[str],
+        metadatas: list[dict[str, Any]],
+    ) -> None:
+        self.collection(audience).upsert(
+            ids=ids, embeddings=embeddings, documents=texts, metadatas=metadatas  # type: ignore[arg-type]
+        )
+
+    def delete_versions(self, audience: str, doc_id: int, keep: int | None = None) -> None:
+        """Delete a document's chunks in one partition, except those of version `keep`."""
+        where: dict[str, Any] = {"doc_id": doc_id}
+        if keep is not None:
+            where = {"$and": [where, {"version": {"$ne": keep}}]}
+        self.collection(audience).delete(where=where)  # type: ignore[arg-type]
+
+    def query(self, audience: str, embedding: list[float], n: int) -> list[StoredChunk]:
+        result = self.collection(audience).query(
+            query_embeddings=[embedding],  # type: ignore[arg-type]
+            n_results=n,
+            include=["documents", "metadatas", "distances"],  # type: ignore[list-item]
+        )
+        rows = zip(
+            result["ids"][0],
+            result["documents"][0],  # type: ignore[index]
+            result["metadatas"][0],  # type: ignore[index]
+            result["distances"][0],  # type: ignore[index]
+            strict=True,
+        )
+        return [
+            StoredChunk(
+                id=chunk_id,
+                doc_id=int(meta["doc_id"]),  # type: ignore[arg-type]
+                version=int(meta["version"]),  # type: ignore[arg-type]
+                text=text or "",
+                distance=float(distance),
+                metadata=dict(meta),
+            )
+            for chunk_id, text, meta, distance in rows
+        ]
+
+    def count(self, audience: str) -> int:
+        return self.collection(audience).count()

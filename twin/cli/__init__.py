@@ -1,0 +1,5 @@
+"""The `twin` command line. Commands parse, call one core function and print."""
+
+from twin.cli.main import main
+
+__all__ = ["main"]

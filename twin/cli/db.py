@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import click
+
+from twin.cli.context import App, pass_app
+
+
+@click.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command()
+@pass_app
+def upgrade(app: App) -> None:
+    """Apply all pending migrations."""
+    from twin.db import make_engine, upgrade as run_upgrade
+
+    run_upgrade(make_engine(app.settings.db_url))
+    click.echo("database is up to date")
