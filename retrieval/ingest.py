@@ -125,10 +125,13 @@ class Ingestor:
         source = str(path.resolve())
         sha = hashlib.sha256(data).hexdigest()
         existing = _find(self.corpus, source)
-        if existing and existing.sha256 == sha and existing.audience == audience:
-            if existing.kind == doc.kind:
-                self._record(FileResult(str(path), "unchanged", existing.id, existing.chunk_count))
-                return
+        if existing and (existing.sha256, existing.audience, existing.kind) == (
+            sha,
+            audience,
+            doc.kind,
+        ):
+            self._record(FileResult(str(path), "unchanged", existing.id, existing.chunk_count))
+            return
         self._batch.append(_Pending(path, source, sha, audience, doc, chunks, existing))
 
     def _flush(self) -> None:
@@ -142,7 +145,8 @@ class Ingestor:
             try:
                 self._record(self._write(pending, embeddings))
             except Exception as exc:  # the store or database failed: report, keep going
-                self._record(FileResult(str(pending.path), "failed", error=_reason(exc)))
+                error = f"not stored, the index is unchanged ({exc.__class__.__name__}: {exc})"
+                self._record(FileResult(str(pending.path), "failed", error=error))
 
     def _write(self, pending: _Pending, embeddings: list[list[float]]) -> FileResult:
         doc_id = pending.existing.id if pending.existing else _register(self.corpus, pending)
@@ -219,8 +223,6 @@ def _chunk_metadata(
 
 
 def _reason(exc: BaseException) -> str:
-    if isinstance(exc, LoadError):
-        return str(exc)
     if isinstance(exc, OSError):
         return f"cannot read the file ({exc.strerror or exc})"
-    return f"{exc.__class__.__name__}: {exc}"
+    return str(exc)

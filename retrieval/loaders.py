@@ -22,7 +22,7 @@ FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 SPEAKER_LINE = re.compile(
     r"^(?:\[(?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?)\]\s*)?"
-    r"(?P<speaker>[A-Z][\w.'’-]*(?:[ ][\w.'’()&-]+){0,5}):\s+(?P<text>\S.*)$"
+    r"(?P<speaker>[A-Z][\w.'\u2019-]*(?:[ ][\w.'\u2019()&-]+){0,5}):\s+(?P<text>\S.*)$"
 )
 CUE_TIMING = re.compile(r"^(?P<start>[\d:.,]+)\s+-->\s+[\d:.,]+")
 VOICE_TAG = re.compile(r"<v(?:\.[\w.]+)?\s+(?P<speaker>[^>]+)>(?P<text>.*?)(?:</v>|$)", re.DOTALL)

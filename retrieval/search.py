@@ -19,15 +19,16 @@ from retrieval.store import StoredChunk
 from twin.models import Document
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-STOPWORDS = frozenset(
-    """a about above after again all also am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further
-    had has have having he her here hers him his how i if in into is it its itself just me more
-    most my no nor not now of off on once only or other our ours out over own same she should so
-    some such than that the their theirs them then there these they this those through to too
-    under until up very was we were what when where which while who whom why will with would you
-    your yours we're i'm it's what's don't""".split()
-)
+STOPWORD_TEXT = """
+a about above after again all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further
+had has have having he her here hers him his how i if in into is it its itself just me more
+most my no nor not now of off on once only or other our ours out over own same she should so
+some such than that the their theirs them then there these they this those through to too
+under until up very was we were what when where which while who whom why will with would you
+your yours we're i'm it's what's don't
+"""
+STOPWORDS = frozenset(STOPWORD_TEXT.split())
 
 
 @dataclass
@@ -59,8 +60,14 @@ def search(corpus: Corpus, query: str, groups: Iterable[str], k: int | None = No
     candidates = [c for a in visible for c in corpus.store.query(a, embedding, settings.candidates)]
     docs = corpus.live({c.doc_id for c in candidates})
     allowed = [c for c in candidates if _is_live(c, docs.get(c.doc_id), groups)]
-    ranked = rank(query, allowed, docs, settings.lexical_weight, settings.recency_weight,
-                  settings.recency_half_life_days)
+    ranked = rank(
+        query,
+        allowed,
+        docs,
+        settings.lexical_weight,
+        settings.recency_weight,
+        settings.recency_half_life_days,
+    )
     return ranked[: k or settings.top_k]
 
 

@@ -69,7 +69,10 @@ class ChunkStore:
         metadatas: list[dict[str, Any]],
     ) -> None:
         self.collection(audience).upsert(
-            ids=ids, embeddings=embeddings, documents=texts, metadatas=metadatas  # type: ignore[arg-type]
+            ids=ids,
+            embeddings=embeddings,
+            documents=texts,
+            metadatas=metadatas,  # type: ignore[arg-type]
         )
 
     def delete_versions(self, audience: str, doc_id: int, keep: int | None = None) -> None:

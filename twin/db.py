@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -43,13 +42,24 @@ def upgrade(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
-@cache
-def _upgraded_engine(url: str) -> Engine:
-    engine = make_engine(url)
-    upgrade(engine)
-    return engine
+_engines: dict[str, Engine] = {}
+
+
+def engine_for(url: str) -> Engine:
+    """One engine per database URL per process, migrated on first use."""
+    if url not in _engines:
+        engine = make_engine(url)
+        upgrade(engine)
+        _engines[url] = engine
+    return _engines[url]
 
 
 def session_factory(url: str) -> sessionmaker[Session]:
-    """Sessions on a database whose migrations have been applied (on first use per process)."""
-    return sessionmaker(_upgraded_engine(url), expire_on_commit=False)
+    return sessionmaker(engine_for(url), expire_on_commit=False)
+
+
+def dispose(url: str) -> None:
+    """Close the pooled connections of `url`'s engine (tests, shutdown)."""
+    engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()

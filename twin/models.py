@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import Date, DateTime, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -37,3 +38,40 @@ class Document(Base):
     @property
     def audience_groups(self) -> list[str]:
         return self.audience.split(",")
+
+
+class Thread(Base):
+    """A conversation: follow-up questions in one thread build on its earlier turns."""
+
+    __tablename__ = "threads"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AnswerRecord(Base):
+    """The audit record of one question and its answer (also a turn of its thread)."""
+
+    __tablename__ = "answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    thread_id: Mapped[str] = mapped_column(
+        String(128), ForeignKey("threads.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(String(255), index=True)
+    groups: Mapped[str] = mapped_column(String(1024), default="")
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    question: Mapped[str] = mapped_column(Text)
+    query: Mapped[str] = mapped_column(Text, default="")
+    answer: Mapped[str] = mapped_column(Text)
+    mode: Mapped[str] = mapped_column(String(16))
+    citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    needs_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    approval_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    refused: Mapped[bool] = mapped_column(Boolean, default=False)
+    retrieve_ms: Mapped[int] = mapped_column(Integer, default=0)
+    generate_ms: Mapped[int] = mapped_column(Integer, default=0)
+    total_ms: Mapped[int] = mapped_column(Integer, default=0)
+    llm_model: Mapped[str] = mapped_column(String(255), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")

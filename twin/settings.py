@@ -12,6 +12,15 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from persona.config import (
+    AnswerSettings,
+    AuditSettings,
+    LLMSettings,
+    PersonaSettings,
+    PolicySettings,
+)
+from render.config import RenderSettings
+
 ENV_PREFIX = "TWIN__"
 DEFAULT_CONFIG = "config.yaml"
 
@@ -34,7 +43,7 @@ class RetrievalSettings(Section):
     max_file_mb: float = Field(20, gt=0)
     top_k: int = Field(5, ge=1, le=100)
     candidates: int = Field(40, ge=1)
-    recency_weight: float = Field(0.08, ge=0, le=1)
+    recency_weight: float = Field(0.15, ge=0, le=1)
     recency_half_life_days: float = Field(365, gt=0)
     lexical_weight: float = Field(0.3, ge=0, le=1)
 
@@ -47,6 +56,12 @@ class AccessSettings(Section):
 class Settings(Section):
     retrieval: RetrievalSettings = RetrievalSettings()
     access: AccessSettings = AccessSettings()
+    persona: PersonaSettings = PersonaSettings()
+    llm: LLMSettings = LLMSettings()
+    answer: AnswerSettings = AnswerSettings()
+    policy: PolicySettings = PolicySettings()
+    audit: AuditSettings = AuditSettings()
+    render: RenderSettings = RenderSettings()
 
     home: Path = Path(".twin")
     database_url: str = ""
@@ -56,7 +71,9 @@ class Settings(Section):
         return self.database_url or f"sqlite:///{self.home / 'twin.db'}"
 
 
-def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+def load_settings(
+    path: str | Path | None = None, environ: dict[str, str] | None = None
+) -> Settings:
     """Read config (``path``, else ``TWIN_CONFIG``, else ./config.yaml if present) and the env."""
     env = os.environ if environ is None else environ
     chosen = path or env.get("TWIN_CONFIG")

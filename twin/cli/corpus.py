@@ -30,7 +30,11 @@ def _split(value: str | None) -> list[str] | None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_app
 def ingest(
-    app: App, paths: tuple[Path, ...], audience: str | None, kind: str, ingested_by: str,
+    app: App,
+    paths: tuple[Path, ...],
+    audience: str | None,
+    kind: str,
+    ingested_by: str,
     as_json: bool,
 ) -> None:
     """Ingest files and folders of memos and meeting transcripts."""
@@ -66,8 +70,13 @@ def ingest(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one line per query).")
 @pass_app
 def search(
-    app: App, query: str | None, k: int | None, user: str | None, groups: str | None,
-    from_stdin: bool, as_json: bool,
+    app: App,
+    query: str | None,
+    k: int | None,
+    user: str | None,
+    groups: str | None,
+    from_stdin: bool,
+    as_json: bool,
 ) -> None:
     """Search the corpus as an employee would see it."""
     from retrieval.search import search as run_search

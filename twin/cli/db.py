@@ -14,7 +14,12 @@ def db() -> None:
 @pass_app
 def upgrade(app: App) -> None:
     """Apply all pending migrations."""
-    from twin.db import make_engine, upgrade as run_upgrade
+    from twin.db import make_engine
+    from twin.db import upgrade as run_upgrade
 
-    run_upgrade(make_engine(app.settings.db_url))
+    engine = make_engine(app.settings.db_url)
+    try:
+        run_upgrade(engine)
+    finally:
+        engine.dispose()
     click.echo("database is up to date")

