@@ -16,8 +16,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+DEMO_QUESTIONS := samples/demo-questions.txt
+
 demo: $(STAMP)
-	$(BIN)/python -m twin.demo
+	$(BIN)/twin ingest samples/corpus
+	@echo "\n== Searching as an ordinary employee =="
+	$(BIN)/twin search --stdin < $(DEMO_QUESTIONS)
+	@echo "\n== The same first question as a member of exec (sees exec-only documents) =="
+	head -n 1 $(DEMO_QUESTIONS) | $(BIN)/twin search --stdin --groups exec
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

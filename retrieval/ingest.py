@@ -99,7 +99,7 @@ class Ingestor:
     def run(self, paths: Iterable[Path]) -> IngestReport:
         for path in find_files(paths):
             self._prepare(path)
-            if sum(len(p.chunks) for p in self._batch) >= 4 * self.corpus.embedder.batch_size:
+            if sum(len(p.chunks) for p in self._batch) >= 16 * self.corpus.embedder.batch_size:
                 self._flush()
         self._flush()
         return self.report

@@ -1,8 +1,9 @@
 """Search: dense candidates from the partitions a user may read, re-ranked for a CEO twin.
 
-score = (1 - lexical_weight) * cosine + lexical_weight * term overlap + recency_weight * freshness
-Freshness halves every `recency_half_life_days` behind the newest candidate, so a newer
-statement on the same topic outranks an older one unless the older is clearly more relevant.
+relevance = (1 - lexical_weight) * cosine similarity + lexical_weight * query-term overlap.
+Then recency: when two chunks are on the same topic (their embeddings are close) and the newer
+one is nearly as relevant, the newer ranks first. A CEO's latest word on a topic is the one
+that counts, unless the older statement answers the question clearly better.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date
+
+import numpy as np
 
 from retrieval.access import can_read
 from retrieval.corpus import Corpus
@@ -60,15 +63,17 @@ def search(corpus: Corpus, query: str, groups: Iterable[str], k: int | None = No
     candidates = [c for a in visible for c in corpus.store.query(a, embedding, settings.candidates)]
     docs = corpus.live({c.doc_id for c in candidates})
     allowed = [c for c in candidates if _is_live(c, docs.get(c.doc_id), groups)]
+    k = k or settings.top_k
     ranked = rank(
         query,
         allowed,
         docs,
         settings.lexical_weight,
-        settings.recency_weight,
-        settings.recency_half_life_days,
+        settings.recency_margin,
+        settings.topic_similarity,
+        k,
     )
-    return ranked[: k or settings.top_k]
+    return ranked[:k]
 
 
 def _is_live(chunk: StoredChunk, doc: Document | None, groups: set[str]) -> bool:
@@ -86,30 +91,63 @@ def rank(
     chunks: list[StoredChunk],
     docs: dict[int, Document],
     lexical_weight: float,
-    recency_weight: float,
-    half_life_days: float,
+    recency_margin: float,
+    topic_similarity: float,
+    k: int,
 ) -> list[Hit]:
     if not chunks:
         return []
     lexical = lexical_scores(query, [f"{docs[c.doc_id].title} {c.text}" for c in chunks])
+    relevance = [
+        (1 - lexical_weight) * (1 - c.distance) + lexical_weight * lex
+        for c, lex in zip(chunks, lexical, strict=True)
+    ]
     dates = [docs[c.doc_id].date for c in chunks]
-    newest = max((d for d in dates if d), default=None)
-    hits = []
-    for chunk, lex, when in zip(chunks, lexical, dates, strict=True):
-        doc = docs[chunk.doc_id]
-        score = (
-            (1 - lexical_weight) * (1 - chunk.distance)
-            + lexical_weight * lex
-            + recency_weight * freshness(when, newest, half_life_days)
-        )
-        hits.append(_hit(chunk, doc, score))
+    same_topic = _same_topic(
+        [c.doc_id for c in chunks], np.array([c.embedding for c in chunks]), topic_similarity
+    )
+    scores = supersede(relevance, dates, same_topic, recency_margin, k)
+    hits = [_hit(c, docs[c.doc_id], score) for c, score in zip(chunks, scores, strict=True)]
     return sorted(hits, key=lambda h: h.score, reverse=True)
 
 
-def freshness(when: date | None, newest: date | None, half_life_days: float) -> float:
-    if when is None or newest is None:
-        return 0.0
-    return 0.5 ** ((newest - when).days / half_life_days)
+def _same_topic(doc_ids: list[int], vectors: np.ndarray, threshold: float) -> np.ndarray:
+    """Chunks i and j share a topic when any chunk of i's document is close to any of j's."""
+    close = vectors @ vectors.T >= threshold
+    ids = np.array(doc_ids)
+    docs = np.unique(ids)
+    member = ids[None, :] == docs[:, None]  # docs x chunks
+    doc_close = (member.astype(int) @ close.astype(int) @ member.T.astype(int)) > 0
+    index = np.searchsorted(docs, ids)
+    return doc_close[np.ix_(index, index)]
+
+
+def supersede(
+    relevance: list[float],
+    dates: list[date | None],
+    same_topic: np.ndarray,
+    margin: float,
+    k: int,
+) -> list[float]:
+    """For each of the k most relevant chunks, the best newer chunk on the same topic moves
+    just above it when its relevance is within `margin`: the CEO's latest word on a topic
+    ranks first unless the older statement is clearly more relevant."""
+    scores = list(relevance)
+    top = sorted(range(len(relevance)), key=lambda i: relevance[i], reverse=True)[:k]
+    for i in top:
+        newer = [
+            j
+            for j, later in enumerate(dates)
+            if dates[i]
+            and later
+            and later > dates[i]
+            and same_topic[i, j]
+            and relevance[i] - margin <= relevance[j] < relevance[i]
+        ]
+        if newer:
+            best = max(newer, key=lambda j: relevance[j])
+            scores[best] = max(scores[best], scores[i] + 1e-4)
+    return scores
 
 
 def terms(text: str) -> set[str]:

@@ -27,6 +27,7 @@ class StoredChunk:
     text: str
     distance: float
     metadata: dict[str, Any]
+    embedding: list[float]
 
 
 def make_client(chroma_url: str, home: Path) -> ClientAPI:
@@ -86,13 +87,14 @@ class ChunkStore:
         result = self.collection(audience).query(
             query_embeddings=[embedding],  # type: ignore[arg-type]
             n_results=n,
-            include=["documents", "metadatas", "distances"],  # type: ignore[list-item]
+            include=["documents", "metadatas", "distances", "embeddings"],  # type: ignore[list-item]
         )
         rows = zip(
             result["ids"][0],
             result["documents"][0],  # type: ignore[index]
             result["metadatas"][0],  # type: ignore[index]
             result["distances"][0],  # type: ignore[index]
+            result["embeddings"][0],  # type: ignore[index]
             strict=True,
         )
         return [
@@ -103,8 +105,9 @@ class ChunkStore:
                 text=text or "",
                 distance=float(distance),
                 metadata=dict(meta),
+                embedding=list(vector),
             )
-            for chunk_id, text, meta, distance in rows
+            for chunk_id, text, meta, distance, vector in rows
         ]
 
     def count(self, audience: str) -> int:

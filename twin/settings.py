@@ -43,8 +43,8 @@ class RetrievalSettings(Section):
     max_file_mb: float = Field(20, gt=0)
     top_k: int = Field(5, ge=1, le=100)
     candidates: int = Field(40, ge=1)
-    recency_weight: float = Field(0.15, ge=0, le=1)
-    recency_half_life_days: float = Field(365, gt=0)
+    recency_margin: float = Field(0.3, ge=0, le=1)
+    topic_similarity: float = Field(0.6, ge=-1, le=1)
     lexical_weight: float = Field(0.3, ge=0, le=1)
 
 
