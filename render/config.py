@@ -32,14 +32,16 @@ class RenderSettings(BaseModel):
 
     # Encoding.
     crf: int = Field(23, ge=0, le=51)
-    x264_preset: str = "veryfast"
-    audio_bitrate_kbps: int = Field(96, ge=16, le=320)
+    x264_preset: str = "superfast"
+    audio_bitrate_kbps: int = Field(64, ge=16, le=320)
     max_mb: float = Field(20, gt=0)
     max_chars: int = Field(4000, ge=1)
 
-    # C2PA content credentials: both set to sign every clip (needs the c2pa-python package).
+    # C2PA content credentials: set both (PEM chain, signer first; PEM key) to sign every clip
+    # (needs the c2pa-python package).
     c2pa_cert: str = ""
     c2pa_key: str = ""
+    c2pa_alg: str = "es256"
 
     @model_validator(mode="after")
     def _check(self) -> RenderSettings:
