@@ -18,9 +18,9 @@ from twin.settings import load_settings
 SAMPLES = ROOT / "samples" / "corpus"
 QUESTIONS = ROOT / "tests" / "data" / "questions.yaml"
 VARIANTS = {
-    "dense only": {"lexical_weight": 0.0, "recency_weight": 0.0},
+    "dense only": {"lexical_weight": 0.0, "recency_margin": 0.0},
     "dense + recency": {"lexical_weight": 0.0},
-    "dense + lexical": {"recency_weight": 0.0},
+    "dense + lexical": {"recency_margin": 0.0},
     "dense + lexical + recency (default)": {},
 }
 
@@ -84,7 +84,7 @@ def run() -> str:
         for name, overrides in VARIANTS.items():
             for corpus in (samples, qmsum):
                 defaults = load_settings(environ={}).retrieval
-                for key in ("lexical_weight", "recency_weight"):
+                for key in ("lexical_weight", "recency_margin"):
                     setattr(corpus.settings.retrieval, key,
                             overrides.get(key, getattr(defaults, key)))
             rows.append((

@@ -19,7 +19,10 @@ def main(names: list[str]) -> None:
     for name in names or BENCHMARKS:
         module = importlib.import_module(f"bench.{name}_bench")
         started = time.perf_counter()
-        print(module.run())
+        if hasattr(module, "run"):
+            print(module.run())
+        else:
+            module.main([])
         print(f"\n({name}: {time.perf_counter() - started:.0f} s)\n", flush=True)
 
 

@@ -71,6 +71,8 @@ def build(corpus: Corpus, seeds: np.ndarray, texts: list[str]) -> None:
 
 
 def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    for _ in range(5):  # warm-up: caches and the HNSW index pages
+        fn()
     samples = []
     for _ in range(runs):
         start = time.perf_counter()

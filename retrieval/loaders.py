@@ -26,6 +26,7 @@ SPEAKER_LINE = re.compile(
 )
 CUE_TIMING = re.compile(r"^(?P<start>[\d:.,]+)\s+-->\s+[\d:.,]+")
 VOICE_TAG = re.compile(r"<v(?:\.[\w.]+)?\s+(?P<speaker>[^>]+)>(?P<text>.*?)(?:</v>|$)", re.DOTALL)
+VTT_TITLE = re.compile(r"^NOTE title:\s*(.+)$", re.MULTILINE)
 HTML_TAG = re.compile(r"</?[a-z][^>]*>", re.IGNORECASE)
 
 
@@ -95,6 +96,8 @@ def _build(path: Path, suffix: str, text: str, meta: dict[str, Any]) -> LoadedDo
         body, meta = _html_text(body)
     elif suffix == ".vtt":
         turns = _vtt_turns(body)
+        note = VTT_TITLE.search(body)
+        meta = {"title": note.group(1).strip()} if note else meta
     elif suffix == ".srt":
         turns = _srt_turns(body)
     elif suffix == ".txt":

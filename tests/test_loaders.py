@@ -78,7 +78,7 @@ def test_webvtt_voice_tags_become_turns(tmp_path: Path) -> None:
         "00:01:05.500 --> 00:01:09.000\n<v Priya Shah>What about hiring?</v>\n"
     )
     doc = load_document(write(tmp_path / "2026-01-10-all-hands.vtt", vtt), LIMIT)
-    assert doc.kind == "meeting"
+    assert doc.kind == "meeting" and doc.title == "All-hands"
     assert [(t.speaker, t.text, t.start) for t in doc.turns] == [
         ("Elena Marsh", "Welcome, everyone. Big quarter.", "00:00:01"),
         ("Priya Shah", "What about hiring?", "00:01:05"),
