@@ -1,0 +1,108 @@
+"""Web API dispatch: the method registry, token checks, argument helpers and Slack's errors."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ._model import Call, Channel, JsonDict
+from ._workspace import Workspace
+
+Handler = Callable[[Workspace, "Args"], JsonDict]
+
+METHODS: dict[str, Handler] = {}
+STREAMING_METHODS = frozenset({"chat.startStream", "chat.appendStream", "chat.stopStream"})
+# Arguments Slack takes as JSON, which form-encoded requests carry as JSON strings.
+JSON_ARGS = frozenset({"blocks", "attachments", "view", "files", "prompts", "metadata", "chunks"})
+SCOPES = "chat:write,commands,app_mentions:read,im:history,channels:history,files:write,users:read"
+
+
+def method(name: str) -> Callable[[Handler], Handler]:
+    """Register a handler for the Web API method `name`."""
+
+    def register(handler: Handler) -> Handler:
+        METHODS[name] = handler
+        return handler
+
+    return register
+
+
+class ApiError(Exception):
+    """An `{"ok": false, "error": ...}` answer, with any extra fields Slack adds."""
+
+    def __init__(self, error: str, status: int = 200, **extra: Any) -> None:
+        super().__init__(error)
+        self.error = error
+        self.status = status
+        self.extra = extra
+
+    def body(self) -> JsonDict:
+        return {"ok": False, "error": self.error, **self.extra}
+
+
+def invalid_arguments(message: str) -> ApiError:
+    return ApiError("invalid_arguments", response_metadata={"messages": [message]})
+
+
+class Args(dict[str, Any]):
+    """A method's arguments, with the checks Slack applies to them."""
+
+    def require(self, name: str, error: str | None = None) -> Any:
+        value = self.get(name)
+        if value in (None, ""):
+            if error:
+                raise ApiError(error)
+            raise invalid_arguments(f"[ERROR] missing required field: {name}")
+        return value
+
+    def flag(self, name: str) -> bool:
+        return str(self.get(name, "")).lower() in ("1", "true")
+
+    def channel(
+        self, ws: Workspace, name: str = "channel", error: str = "channel_not_found"
+    ) -> Channel:
+        channel = ws.resolve_channel(str(self.require(name, error)))
+        if channel is None:
+            raise ApiError(error)
+        return channel
+
+
+def decode_json_args(args: JsonDict) -> JsonDict:
+    """Turn JSON strings of form-encoded requests into objects, as Slack parses them."""
+    decoded = dict(args)
+    for name in JSON_ARGS & decoded.keys():
+        value = decoded[name]
+        if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
+            try:
+                decoded[name] = json.loads(value)
+            except json.JSONDecodeError as error:
+                code = "invalid_blocks_format" if name == "blocks" else "invalid_arguments"
+                raise ApiError(code) from error
+    return decoded
+
+
+def dispatch(ws: Workspace, name: str, args: JsonDict, token: str | None) -> tuple[int, JsonDict]:
+    """Answer one Web API call and record it, whatever the answer."""
+    try:
+        args = decode_json_args(args)
+        status, body = _answer(ws, name, Args(args), token)
+    except ApiError as error:
+        status, body = error.status, error.body()
+    ws.record(Call(name, args, token, time.time(), body))
+    return status, body
+
+
+def _answer(ws: Workspace, name: str, args: Args, token: str | None) -> tuple[int, JsonDict]:
+    handler = METHODS.get(name)
+    if handler is None or (name in STREAMING_METHODS and not ws.streaming):
+        raise ApiError("unknown_method", status=404, req_method=name)
+    if not token:
+        raise ApiError("not_authed")
+    if token not in ws.tokens:
+        raise ApiError("invalid_auth")
+    with ws.changed:
+        body = handler(ws, args)
+        ws.changed.notify_all()
+    return 200, {"ok": True, **body}
