@@ -7,7 +7,6 @@ Search trusts only the registry's version, so a document is never missing or fou
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,7 +112,6 @@ class Ingestor:
         try:
             if not path.exists():
                 raise LoadError("no such file")
-            data = path.read_bytes()
             doc = load_document(path, int(retrieval.max_file_mb * 1e6))
             if self.kind != "auto":
                 doc.kind = self.kind
@@ -123,7 +121,7 @@ class Ingestor:
             self._record(FileResult(str(path), "failed", error=_reason(exc)))
             return
         source = str(path.resolve())
-        sha = hashlib.sha256(data).hexdigest()
+        sha = doc.sha256
         existing = _find(self.corpus, source)
         if existing and (existing.sha256, existing.audience, existing.kind) == (
             sha,

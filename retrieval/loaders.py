@@ -6,6 +6,7 @@ ingestion batch can report it and go on.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ class LoadedDocument:
     date: date | None = None
     audience: list[str] | None = None  # from the file itself; None when it does not say
     turns: list[Turn] = field(default_factory=list)
+    sha256: str = ""  # of the file's bytes
 
 
 def load_document(path: Path, max_bytes: int) -> LoadedDocument:
@@ -72,7 +74,9 @@ def load_document(path: Path, max_bytes: int) -> LoadedDocument:
         text, meta = _docx_text(data)
     else:
         text, meta = decode_text(data), {}
-    return _build(path, suffix, text, meta)
+    doc = _build(path, suffix, text, meta)
+    doc.sha256 = hashlib.sha256(data).hexdigest()
+    return doc
 
 
 def decode_text(data: bytes) -> str:
