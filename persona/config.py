@@ -78,24 +78,26 @@ class LLMSettings(_Section):
 class GuardSettings(_Section):
     """Grounding guard: which generated sentences count as supported by the passages."""
 
-    min_similarity: float = Field(0.62, ge=0, le=1)
+    min_similarity: float = Field(0.7, ge=0, le=1)
     lexical_similarity: float = Field(0.45, ge=0, le=1)
-    min_overlap: float = Field(0.6, ge=0, le=1)
+    min_overlap: float = Field(0.8, ge=0, le=1)
     min_kept: float = Field(0.5, ge=0, le=1)
 
 
 class AnswerSettings(_Section):
     """Retrieval thresholds and composition of answers."""
 
-    passages: int = Field(5, ge=1, le=20)
-    min_score: float = Field(0.42, ge=0, le=2)
+    passages: int = Field(6, ge=1, le=20)
+    min_score: float = Field(0.35, ge=0, le=2)
+    min_evidence: float = Field(0.85, ge=0, le=3)
+    unknown_term_evidence: float = Field(1.2, ge=0, le=3)
     context_chars: int = Field(3000, ge=300)
     quote_sentences: int = Field(3, ge=1, le=10)
     quote_documents: int = Field(2, ge=1, le=5)
     max_sentences: int = Field(5, ge=1, le=20)
     change_min_days: int = Field(60, ge=1)
-    change_margin: float = Field(0.08, ge=0, le=1)
-    change_similarity: float = Field(0.5, ge=0, le=1)
+    change_margin: float = Field(0.15, ge=0, le=1)
+    change_similarity: float = Field(0.6, ge=0, le=1)
     history_turns: int = Field(3, ge=0, le=20)
     guard: GuardSettings = GuardSettings()
 

