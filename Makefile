@@ -17,13 +17,26 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 DEMO_QUESTIONS := samples/demo-questions.txt
+TWIN := $(BIN)/twin
+LLM_URL := http://127.0.0.1:8008/v1
 
 demo: $(STAMP)
-	$(BIN)/twin ingest samples/corpus
-	@echo "\n== Searching as an ordinary employee =="
-	$(BIN)/twin search --stdin < $(DEMO_QUESTIONS)
-	@echo "\n== The same first question as a member of exec (sees exec-only documents) =="
-	head -n 1 $(DEMO_QUESTIONS) | $(BIN)/twin search --stdin --groups exec
+	$(TWIN) ingest samples/corpus
+	@echo "\n== 1. Search as an ordinary employee, then as a member of exec =="
+	$(TWIN) search --stdin < $(DEMO_QUESTIONS)
+	head -n 1 $(DEMO_QUESTIONS) | $(TWIN) search --stdin --groups exec
+	@echo "\n== 2. Answers in quote mode (no LLM): the CEO's own words, with sources =="
+	while read -r question; do $(TWIN) ask "$$question" --no-stream; echo; done < $(DEMO_QUESTIONS)
+	@echo "\n== 3. The same pipeline through a real LLM (SmolLM2-135M on llama.cpp) =="
+	$(TWIN) llm serve > .twin/llm-server.log 2>&1 & echo $$! > .twin/llm-server.pid
+	for i in $$(seq 120); do curl -sf $(LLM_URL)/models > /dev/null && break; sleep 1; done
+	TWIN__LLM__BASE_URL=$(LLM_URL) $(TWIN) ask "What is Lodestar and when did it launch?" \
+	  || true; kill $$(cat .twin/llm-server.pid)
+	@echo "\n== 4. A video reply: consent on record, then the answer as a talking-head clip =="
+	$(TWIN) consent add --scope voice,likeness --by "Elena Marsh" \
+	  --note "fictional demo persona" --if-missing
+	$(TWIN) ask "What is our remote work policy?" --no-stream --video .twin/demo-answer.mp4
+	@echo "\nThe clip is at $$(pwd)/.twin/demo-answer.mp4"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

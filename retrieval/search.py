@@ -103,23 +103,11 @@ def rank(
         for c, lex in zip(chunks, lexical, strict=True)
     ]
     dates = [docs[c.doc_id].date for c in chunks]
-    same_topic = _same_topic(
-        [c.doc_id for c in chunks], np.array([c.embedding for c in chunks]), topic_similarity
-    )
+    vectors = np.array([c.embedding for c in chunks])
+    same_topic = vectors @ vectors.T >= topic_similarity
     scores = supersede(relevance, dates, same_topic, recency_margin, k)
     hits = [_hit(c, docs[c.doc_id], score) for c, score in zip(chunks, scores, strict=True)]
     return sorted(hits, key=lambda h: h.score, reverse=True)
-
-
-def _same_topic(doc_ids: list[int], vectors: np.ndarray, threshold: float) -> np.ndarray:
-    """Chunks i and j share a topic when any chunk of i's document is close to any of j's."""
-    close = vectors @ vectors.T >= threshold
-    ids = np.array(doc_ids)
-    docs = np.unique(ids)
-    member = ids[None, :] == docs[:, None]  # docs x chunks
-    doc_close = (member.astype(int) @ close.astype(int) @ member.T.astype(int)) > 0
-    index = np.searchsorted(docs, ids)
-    return doc_close[np.ix_(index, index)]
 
 
 def supersede(

@@ -6,15 +6,18 @@ import getpass
 import json
 import logging
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from twin.cli.context import App, pass_app
 from twin.cli.corpus import _groups
+from twin.cli.render import describe, speak
 
 if TYPE_CHECKING:
     from persona.results import Answer
+    from render import RenderResult
 
 RESET_NOTE = "\n\n(That draft didn't hold up against my sources. Here is what I actually said.)\n\n"
 
@@ -39,6 +42,11 @@ def _quiet_logging() -> None:
 @click.option("--thread", "thread_id", help="Continue this conversation.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--no-stream", is_flag=True, help="Print the answer when it is complete.")
+@click.option(
+    "--video",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also speak the answer as a talking-head clip written here.",
+)
 @pass_app
 def ask(
     app: App,
@@ -48,6 +56,7 @@ def ask(
     thread_id: str | None,
     as_json: bool,
     no_stream: bool,
+    video: Path | None,
 ) -> None:
     """Ask the twin a question; the answer streams, then its sources."""
     from persona.answer import Answerer, make_llm
@@ -68,13 +77,34 @@ def ask(
         on_token=(lambda text: click.echo(text, nl=False)) if stream else None,
         on_reset=(lambda: click.echo(RESET_NOTE, nl=False)) if stream else None,
     )
+    clip = _speak(app, answer, video) if video else None
     if as_json:
-        click.echo(json.dumps(answer.to_json()))
+        data = answer.to_json()
+        if clip:
+            data["video"] = clip.to_json()
+        click.echo(json.dumps(data))
         return
     if not stream:
         click.echo(answer.answer, nl=False)
     click.echo()
     _print_footer(answer)
+    if clip:
+        click.secho(f"\nVideo: {describe(clip)}", bold=True)
+
+
+def _speak(app: App, answer: Answer, out_path: Path) -> RenderResult | None:
+    """The answer's words, shortened for video when long, in the persona's voice."""
+    from persona.text import strip_citations
+    from render.script import video_script
+
+    if answer.refused or answer.needs_approval:
+        click.echo("No video: only answers that need no comms approval are spoken.", err=True)
+        return None
+    render = app.settings.render
+    script, _ = video_script(
+        strip_citations(answer.body), render.script_max_chars, render.script_note
+    )
+    return speak(app, script, out_path)
 
 
 def _print_footer(answer: Answer) -> None:

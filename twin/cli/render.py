@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from twin.cli.context import App, pass_app
+
+if TYPE_CHECKING:
+    from render import RenderResult
 
 
 @click.command()
@@ -34,14 +38,25 @@ def render(
     """Speak TEXT ("-" reads standard input) as a talking-head MP4.
 
     Needs consent to the persona's voice and likeness on record (see `twin consent`)."""
+    if text == "-":
+        text = sys.stdin.read()
+    result = speak(app, text, out_path, avatar, captions)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2))
+        return
+    click.echo(describe(result))
+
+
+def speak(
+    app: App, text: str, out_path: Path, avatar: str | None = None, captions: bool | None = None
+) -> RenderResult:
+    """Render TEXT in the persona's voice and likeness, if consent is on record."""
     from render import RenderError, render_clip
     from render.consent import ConsentRegistry
 
-    if text == "-":
-        text = sys.stdin.read()
     try:
         ConsentRegistry(app.settings.db_url).require(app.settings.persona.name)
-        result = render_clip(
+        return render_clip(
             text,
             out_path,
             app.settings.render,
@@ -51,10 +66,10 @@ def render(
         )
     except RenderError as exc:
         raise click.ClickException(str(exc)) from None
-    if as_json:
-        click.echo(json.dumps(result.to_json(), indent=2))
-        return
-    click.echo(
+
+
+def describe(result: RenderResult) -> str:
+    return (
         f"{result.path}: {result.duration_s:.1f} s, {result.size_bytes / 1e6:.2f} MB, "
         f"rendered in {result.total_s:.1f} s (real-time factor {result.rtf:.2f})"
     )

@@ -1,0 +1,181 @@
+"""Corpus admin in Slack: files uploaded by admins are ingested; `/twin-admin` does the rest.
+
+An admin uploads a file in a DM to the bot (or in slack.admin_channel); the bot offers a button
+that opens a modal to choose the audience and kind; on submit it downloads the file from
+url_private with the bot token, ingests it and reports back. Everyone else is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import urllib.request
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks import (
+    admin_help,
+    documents_text,
+    ingest_modal,
+    ingest_offer_blocks,
+    ingest_report_text,
+    notice_text,
+    stats_text,
+)
+from retrieval.access import normalize_audience
+from retrieval.ingest import Ingestor
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+__all__ = ["CorpusAdmin"]
+
+log = logging.getLogger(__name__)
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class CorpusAdmin:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def is_admin(self, user: str) -> bool:
+        return self.services.directory.is_member(user, self.services.slack.admins)
+
+    def accepts_uploads_in(self, channel: str, channel_type: str | None) -> bool:
+        return channel_type == "im" or channel == self.services.slack.admin_channel
+
+    # -- uploads -------------------------------------------------------------------------------
+
+    def offer(self, client: WebClient, event: dict[str, Any]) -> None:
+        """A file shared where uploads are taken: offer to ingest it, or refuse a non-admin."""
+        user, channel = event["user"], event["channel"]
+        private = event.get("channel_type") == "im"
+        thread_ts = event.get("thread_ts") or event["ts"]
+        if not self.is_admin(user):
+            self._say(client, channel, user, private, thread_ts, text=notice_text("not_admin"))
+            return
+        for file in event.get("files", []):
+            blocks = ingest_offer_blocks(file["id"], file.get("name", file["id"]))
+            self._say(
+                client, channel, user, private, thread_ts, text="Add this file?", blocks=blocks
+            )
+
+    def open_modal(
+        self, client: WebClient, trigger_id: str, user: str, file_id: str, where: dict[str, Any]
+    ) -> str | None:
+        """The audience modal for `file_id`; returns a refusal for a non-admin."""
+        if not self.is_admin(user):
+            return notice_text("not_admin")
+        file = client.files_info(file=file_id)["file"]
+        info = {
+            "id": file["id"],
+            "name": file.get("name") or file["id"],
+            "url": file.get("url_private_download") or file["url_private"],
+            "channel": where["channel"],
+            "thread_ts": where.get("thread_ts"),
+        }
+        client.views_open(
+            trigger_id=trigger_id, view=ingest_modal(info, self.services.directory.known_groups())
+        )
+        return None
+
+    def ingest(
+        self, client: WebClient, user: str, file: dict[str, Any], audience: list[str], kind: str
+    ) -> None:
+        """Download and ingest the file chosen in the modal; report in the channel it came from."""
+        channel = file["channel"]
+        private = channel.startswith("D")
+        if not self.is_admin(user):
+            self._say(
+                client, channel, user, private, file.get("thread_ts"), notice_text("not_admin")
+            )
+            return
+        try:
+            path = self._download(file)
+            report = Ingestor(
+                self.services.corpus,
+                f"slack:{user}",
+                [normalize_audience(audience)],
+                kind,
+            ).run([path])
+            result = report.results[0]
+            text = ingest_report_text(file["name"], result.status, result.error, result.doc_id)
+            text += self._audience_note(result.doc_id, normalize_audience(audience))
+        except (OSError, ValueError) as exc:
+            log.warning("ingesting %s failed: %s", file["name"], exc)
+            text = ingest_report_text(file["name"], "failed", str(exc), None)
+        self._say(client, channel, user, private, file.get("thread_ts"), text)
+
+    def _audience_note(self, doc_id: int | None, chosen: str) -> str:
+        doc = self.services.corpus.document(doc_id) if doc_id else None
+        if doc is None or doc.audience == chosen:
+            return ""
+        return (
+            f" Its front matter sets the audience to `{doc.audience}`, which wins over `{chosen}`."
+        )
+
+    def _download(self, file: dict[str, Any]) -> Path:
+        limit = int(self.services.settings.retrieval.max_file_mb * 1e6)
+        name = _UNSAFE.sub("_", file["name"]).strip("._") or "upload"
+        folder = Path(self.services.settings.home) / "uploads" / _UNSAFE.sub("_", file["id"])
+        folder.mkdir(parents=True, exist_ok=True)
+        token = self.services.client.token
+        request = urllib.request.Request(file["url"], headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            data = response.read(limit + 1)
+        if len(data) > limit:
+            raise ValueError(f"the file is larger than retrieval.max_file_mb ({limit / 1e6:g} MB)")
+        path = folder / name
+        path.write_bytes(data)
+        return path
+
+    # -- /twin-admin -----------------------------------------------------------------------------
+
+    def command(self, user: str, text: str) -> str:
+        """What `/twin-admin TEXT` answers (ephemerally)."""
+        if not self.is_admin(user):
+            return notice_text("not_admin")
+        verb, _, rest = text.strip().partition(" ")
+        verb = verb.lower()
+        corpus = self.services.corpus
+        name = self.services.slack.admin_command
+        if verb == "docs":
+            return documents_text(corpus.documents())
+        if verb == "stats":
+            stats = corpus.stats()
+            return stats_text(stats.by_kind, stats.first, stats.last)
+        if verb == "remove":
+            if not rest.strip().isdigit():
+                return f"Usage: `{name} remove ID` (the ID from `{name} docs`)."
+            removed = corpus.remove(int(rest))
+            if removed is None:
+                return f"No document has ID {rest.strip()}."
+            return f"Removed `{removed.id}` {removed.title}."
+        return admin_help(name)
+
+    # -- replies -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _say(
+        client: WebClient,
+        channel: str,
+        user: str,
+        private: bool,
+        thread_ts: str | None,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> None:
+        extra = {"blocks": blocks} if blocks else {}
+        try:
+            if private:
+                client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, **extra)
+            else:
+                client.chat_postEphemeral(
+                    channel=channel, user=user, thread_ts=thread_ts, text=text, **extra
+                )
+        except SlackApiError as exc:
+            log.warning("could not answer %s: %s", user, exc)

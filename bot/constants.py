@@ -1,0 +1,37 @@
+"""Action, callback and block IDs: the names Slack sends back when someone clicks or submits."""
+
+from __future__ import annotations
+
+# Buttons under an answer.
+HELPFUL = "feedback_helpful"
+NOT_HELPFUL = "feedback_not_helpful"
+VIDEO_REPLY = "video_reply"
+SHARE_ANSWER = "share_answer"  # under an ephemeral /ask-<name> answer
+
+# The comms review message.
+APPROVE = "approval_approve"
+EDIT_APPROVE = "approval_edit"
+REJECT = "approval_reject"
+
+# Corpus admin: the button offered for an uploaded file.
+INGEST_FILE = "ingest_file"
+
+# Modals (callback IDs) and their inputs (block ID, action ID).
+FEEDBACK_MODAL = "feedback_comment"
+FEEDBACK_COMMENT = ("comment", "text")
+EDIT_MODAL = "approval_edit_modal"
+EDIT_TEXT = ("answer", "text")
+REJECT_MODAL = "approval_reject_modal"
+REJECT_REASON = ("reason", "text")
+INGEST_MODAL = "ingest_modal"
+INGEST_AUDIENCE = ("audience", "groups")
+INGEST_KIND = ("kind", "choice")
+
+# Metadata event type on answer messages (lets a thread be recognised as the twin's).
+ANSWER_EVENT = "twin_answer"
+
+# Slack's limits.
+SECTION_CHARS = 3000
+CONTEXT_CHARS = 2000
+MODAL_INPUT_CHARS = 3000
+BUTTON_VALUE_CHARS = 2000

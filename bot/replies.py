@@ -1,0 +1,223 @@
+"""Writing one answer into a thread as it is produced.
+
+Where the workspace has Slack's streaming methods (chat.startStream / appendStream /
+stopStream), the text streams into one message; otherwise the message is posted and edited
+with chat.update, at most every `interval_s` seconds. Text beyond one message's limit goes
+into further messages in the thread; the last one carries the footer (sources, buttons).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks import Block, section
+from bot.mrkdwn import split_text, to_mrkdwn
+
+__all__ = ["StreamingSupport", "ThreadReply", "post_parts"]
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "this workspace or token cannot stream", not "this message failed".
+NO_STREAMING = {"unknown_method", "not_allowed_token_type", "method_deprecated", "not_allowed"}
+
+
+class StreamingSupport:
+    """Whether to try streaming; switched off for the process once Slack says it can't."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._lock = threading.Lock()
+
+    def disable(self, reason: str) -> None:
+        with self._lock:
+            if self.enabled:
+                log.info("chat streaming unavailable (%s); posting and editing instead", reason)
+            self.enabled = False
+
+
+def _text_limit(limit: int) -> int:
+    """Markdown characters per message, leaving room for mrkdwn escapes."""
+    return max(100, int(limit * 0.9))
+
+
+def post_parts(
+    client: WebClient,
+    channel: str,
+    thread_ts: str | None,
+    parts: list[str],
+    footer: list[Block],
+    metadata: dict[str, Any] | None = None,
+) -> list[str]:
+    """Post mrkdwn `parts` as messages in the thread; the last one gets `footer`. Returns ts."""
+    posted = []
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        blocks = [section(part), *(footer if last else [])]
+        extra = {"metadata": metadata} if last and metadata else {}
+        response = client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=part, blocks=blocks, **extra
+        )
+        posted.append(str(response["ts"]))
+    return posted
+
+
+class ThreadReply:
+    """One answer being written into `thread_ts` of `channel` for `user`."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        channel: str,
+        thread_ts: str,
+        user: str,
+        team: str | None,
+        streaming: StreamingSupport,
+        limit: int,
+        interval_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.channel = channel
+        self.thread_ts = thread_ts
+        self.user = user
+        self.team = team
+        self.streaming = streaming
+        self.limit = _text_limit(limit)
+        self.interval_s = interval_s
+        self.clock = clock
+        self.text = ""  # everything received
+        self.sent = 0  # characters of `text` shown in the first message
+        self.full = False  # the first message has no room left
+        self.ts: str | None = None
+        self.mode: str | None = None  # "stream" or "update", once the first message exists
+        self.last_flush = 0.0
+
+    # -- while the answer is produced -----------------------------------------------------------
+
+    def append(self, piece: str) -> None:
+        self.text += piece
+        if self.clock() - self.last_flush >= self.interval_s:
+            self._flush()
+
+    def reset(self) -> None:
+        """Forget what was written (the pipeline replaced its draft)."""
+        self.discard()
+        self.text, self.sent, self.full, self.mode = "", 0, False, None
+
+    def discard(self) -> None:
+        """Remove what was posted so far (the answer is held, or goes elsewhere)."""
+        if self.ts is None:
+            return
+        try:
+            if self.mode == "stream":
+                self.client.chat_stopStream(channel=self.channel, ts=self.ts)
+            self.client.chat_delete(channel=self.channel, ts=self.ts)
+        except SlackApiError as exc:
+            log.warning("could not remove a partial answer: %s", exc.response.get("error"))
+        self.ts = None
+
+    # -- the end --------------------------------------------------------------------------------
+
+    def finish(
+        self, final: str, footer: list[Block], metadata: dict[str, Any] | None = None
+    ) -> list[str]:
+        """Show `final` (Markdown) in full and end with `footer`; returns the messages' ts."""
+        if self.ts is not None and not final.startswith(self.text[: self.sent]):
+            self.discard()  # what streamed is not the start of the answer: start over
+            self.text, self.sent, self.full, self.mode = "", 0, False, None
+        self.text = final
+        if self.ts is None:
+            parts = split_text(final, self.limit) or ["…"]
+            return post_parts(
+                self.client,
+                self.channel,
+                self.thread_ts,
+                [to_mrkdwn(p) for p in parts],
+                footer,
+                metadata,
+            )
+        end = self.sent if self.full else self.sent + self._room(final[self.sent :])
+        rest = [to_mrkdwn(p) for p in split_text(final[end:], self.limit)]
+        self._close_first(final[self.sent : end], final[:end], [] if rest else footer, metadata)
+        more = post_parts(self.client, self.channel, self.thread_ts, rest, footer, metadata)
+        return [self.ts or "", *more]
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _room(self, pending: str) -> int:
+        """How much of `pending` fits in the first message, cut at a boundary if it must be."""
+        room = self.limit - self.sent
+        if len(pending) <= room:
+            return len(pending)
+        head = split_text(pending, max(20, room))[0] if room >= 20 else ""
+        return pending.find(head) + len(head) if head else 0
+
+    def _flush(self) -> None:
+        if self.full or len(self.text) <= self.sent:
+            return
+        pending = self.text[self.sent :]
+        take = self._room(pending)
+        if take < len(pending):
+            self.full = True
+        if take == 0:
+            return
+        chunk = pending[:take]
+        if self.mode is None:
+            self._start(chunk)
+        elif self.mode == "stream":
+            self.client.chat_appendStream(channel=self.channel, ts=self.ts, markdown_text=chunk)
+        else:
+            shown = self.text[: self.sent + take]
+            self.client.chat_update(channel=self.channel, ts=self.ts, text=to_mrkdwn(shown) + " …")
+        self.sent += take
+        self.last_flush = self.clock()
+
+    def _start(self, chunk: str) -> None:
+        if self.streaming.enabled:
+            try:
+                recipient = {"recipient_user_id": self.user, "recipient_team_id": self.team}
+                response = self.client.chat_startStream(
+                    channel=self.channel,
+                    thread_ts=self.thread_ts,
+                    markdown_text=chunk,
+                    **{k: v for k, v in recipient.items() if v},
+                )
+                self.ts, self.mode = str(response["ts"]), "stream"
+                return
+            except SlackApiError as exc:
+                error = str(exc.response.get("error"))
+                if error in NO_STREAMING:
+                    self.streaming.disable(error)
+                else:
+                    log.warning("chat.startStream failed (%s); posting instead", error)
+        response = self.client.chat_postMessage(
+            channel=self.channel, thread_ts=self.thread_ts, text=to_mrkdwn(chunk) + " …"
+        )
+        self.ts, self.mode = str(response["ts"]), "update"
+
+    def _close_first(
+        self, remaining: str, shown: str, footer: list[Block], metadata: dict[str, Any] | None
+    ) -> None:
+        extra: dict[str, Any] = {"metadata": metadata} if metadata and footer else {}
+        if self.mode == "stream":
+            text = {"markdown_text": remaining} if remaining else {}
+            blocks = {"blocks": footer} if footer else {}
+            self.client.chat_stopStream(channel=self.channel, ts=self.ts, **text, **blocks, **extra)
+        else:
+            text = to_mrkdwn(shown)
+            self.client.chat_update(
+                channel=self.channel,
+                ts=self.ts,
+                text=text,
+                blocks=[section(text), *footer],
+                **extra,
+            )
+        self.sent = len(shown)

@@ -1,0 +1,229 @@
+"""Video replies: the "Video reply" button queues a render job; the clip lands in the thread.
+
+A click (or an answer in one of slack.video_channels) posts a notice in the thread that the video
+is being made and queues a durable render job (render.jobs) whose target is the thread. The
+worker (a thread of `twin serve`, or `twin worker` processes with
+`render.jobs.publisher: "bot.video:slack_publisher"`) renders the clip and SlackPublisher
+uploads it into the thread with files_upload_v2. Answers longer than render.script_max_chars
+are shortened for the video at a sentence boundary, and the thread says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks import notice_text
+from bot.store import APPROVED, PENDING, REJECTED
+from persona.audit import AuditLog
+from render.errors import RenderError
+from render.publish import Publisher, RetryPublish
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from render.jobs import Job, RenderQueue
+    from render.worker import InProcessWorker
+    from twin.settings import Settings
+
+__all__ = ["SlackPublisher", "VideoReplies", "slack_publisher", "speakable"]
+
+log = logging.getLogger(__name__)
+
+_MARKERS = re.compile(r"\s*\[\d+\]")
+_MARKUP = re.compile(r"[*_`~#>]+")
+
+
+def speakable(body: str) -> str:
+    """The answer as words to speak: no citation markers, no Markdown marks."""
+    return " ".join(_MARKUP.sub("", _MARKERS.sub("", body)).split())
+
+
+class VideoReplies:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._lock = threading.Lock()
+        self._queue: RenderQueue | None = None
+        self._worker: InProcessWorker | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.services.slack.video_replies
+
+    def request(
+        self, client: WebClient, *, answer_id: int, user: str, channel: str, thread_ts: str | None
+    ) -> str | None:
+        """Queue a video of the answer for the thread; returns a note for the requester alone,
+        or None when the thread shows what happens."""
+        if not self.enabled:
+            return notice_text("video_disabled")
+        text = self._answer_text(answer_id)
+        if text is None:
+            return notice_text("video_unavailable", reason="this answer was not posted.")
+        private = channel.startswith("D")
+        if not private and not self._public(answer_id):
+            return notice_text("video_restricted")
+        key = f"slack:{answer_id}:{channel}:{thread_ts or ''}"
+        queue = self.queue()
+        if queue.find(key) is not None:
+            return notice_text("video_already")
+        from render.script import video_script
+
+        render = self.services.settings.render
+        limit = min(render.script_max_chars, render.max_chars)
+        script, shortened = video_script(speakable(text), limit, render.script_note)
+        notice = notice_text("video_started", user=user)
+        if shortened:
+            notice += notice_text("video_shortened")
+        posted = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=notice)
+        target = {
+            "channel": channel,
+            "thread_ts": thread_ts,
+            "user": user,
+            "notice_ts": str(posted["ts"]),
+            "shortened": shortened,
+            "answer_id": answer_id,
+        }
+        return self._enqueue(client, queue, script, target, key)
+
+    def _enqueue(
+        self, client: WebClient, queue: RenderQueue, script: str, target: dict[str, Any], key: str
+    ) -> str | None:
+        try:
+            job = queue.enqueue(
+                script,
+                persona=self.services.settings.persona.name,
+                target=target,
+                request_key=key,
+            )
+        except RenderError as exc:  # e.g. no consent on record
+            text = notice_text("video_unavailable", reason=str(exc))
+            client.chat_update(channel=target["channel"], ts=target["notice_ts"], text=text)
+            return None
+        if job.target.get("notice_ts") != target["notice_ts"]:  # a simultaneous click won
+            client.chat_delete(channel=target["channel"], ts=target["notice_ts"])
+            return notice_text("video_already")
+        self._wake()
+        return None
+
+    # -- the queue and the in-process worker ---------------------------------------------------
+
+    def queue(self) -> RenderQueue:
+        with self._lock:
+            if self._queue is None:
+                from render.jobs import RenderQueue
+
+                settings = self.services.settings
+                self._queue = RenderQueue(
+                    settings.db_url, settings.render.jobs, sessions=self.services.sessions
+                )
+            return self._queue
+
+    def start_worker(self) -> None:
+        """With render.jobs.in_process, run the render worker in this process (idempotent)."""
+        if not (self.enabled and self.services.settings.render.jobs.in_process):
+            return  # `twin worker` processes take the jobs
+        with self._lock:
+            if self._worker is None:
+                from render.worker import InProcessWorker, Worker
+
+                publisher = SlackPublisher(self.services.client)
+                worker = Worker.from_settings(self.services.settings, publisher=publisher)
+                self._worker = InProcessWorker(worker).start()
+
+    def _wake(self) -> None:
+        self.start_worker()
+        if self._worker is not None:
+            self._worker.wake()
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._worker is not None:
+                self._worker.stop(timeout=30)
+                self._worker = None
+
+    # -- what the video says -------------------------------------------------------------------
+
+    def _answer_text(self, answer_id: int) -> str | None:
+        """The answer body as posted: the approved text if it was reviewed; None if not posted."""
+        approval = self.services.approvals_store.for_answer(answer_id)
+        if approval is not None and approval.status in (PENDING, REJECTED):
+            return None
+        if approval is not None and approval.status == APPROVED:
+            return approval.final
+        record = AuditLog(self.services.sessions).get(answer_id)
+        if record is None or record.needs_approval:
+            return None
+        disclosure = self.services.settings.persona.disclosure
+        text = record.answer
+        if disclosure and text.endswith(disclosure):
+            text = text[: -len(disclosure)]
+        return text.strip()
+
+    def _public(self, answer_id: int) -> bool:
+        from persona.results import Citation
+
+        record = AuditLog(self.services.sessions).get(answer_id)
+        citations = [Citation(**c) for c in (record.citations if record else [])]
+        return self.services.asker.is_public(citations)
+
+
+class SlackPublisher(Publisher):
+    """Uploads a finished clip into the job's thread with files_upload_v2."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def publish(self, job: Job, clip_path: Path) -> None:
+        target = job.target
+        comment = notice_text("video_ready", user=target.get("user", ""))
+        if target.get("shortened"):
+            comment += notice_text("video_shortened")
+        try:
+            self.client.files_upload_v2(
+                channel=target["channel"],
+                thread_ts=target.get("thread_ts"),
+                file=str(clip_path),
+                filename=f"video-reply-{job.id}.mp4",
+                title=f"Video reply by {job.persona}'s AI twin",
+                initial_comment=comment,
+            )
+        except SlackApiError as exc:
+            # files.getUploadURLExternal refused before anything was sent: safe to retry later.
+            if exc.response.get("error") == "ratelimited":
+                raise RetryPublish("Slack rate limit") from exc
+            raise
+        self._update_notice(target, comment)
+
+    def failed(self, job: Job, error: str) -> None:
+        text = notice_text("video_failed", error=error[:300])
+        if not self._update_notice(job.target, text):
+            try:
+                self.client.chat_postMessage(
+                    channel=job.target["channel"], thread_ts=job.target.get("thread_ts"), text=text
+                )
+            except SlackApiError as exc:
+                log.warning("could not tell the thread that video %s failed: %s", job.id, exc)
+
+    def _update_notice(self, target: dict[str, Any], text: str) -> bool:
+        if not target.get("notice_ts"):
+            return False
+        try:
+            self.client.chat_update(channel=target["channel"], ts=target["notice_ts"], text=text)
+        except SlackApiError:
+            return False
+        return True
+
+
+def slack_publisher(settings: Settings) -> SlackPublisher:
+    """For `render.jobs.publisher: "bot.video:slack_publisher"` in `twin worker` processes."""
+    token = os.environ.get("SLACK_BOT_TOKEN")
+    if not token:
+        raise RenderError("SLACK_BOT_TOKEN is not set: the Slack publisher needs the bot token")
+    return SlackPublisher(WebClient(token=token, base_url=settings.slack.api_base_url))
