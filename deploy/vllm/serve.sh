@@ -4,7 +4,7 @@
 #   BASE_MODEL=/models/Llama-3.1-8B-Instruct LORA_PATH=/models/elena-persona-lora ./serve.sh
 #
 # Needs a CUDA GPU and `pip install vllm` (not part of `make test`). The twin then talks to
-# http://HOST:PORT/v1 with model "persona" (deploy/vllm/config.production.yaml).
+# http://HOST:PORT/v1 with model "persona" (deploy/config.production.yaml).
 set -euo pipefail
 
 BASE_MODEL="${BASE_MODEL:?set BASE_MODEL to the base model (a local path or a model id)}"
