@@ -19,6 +19,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from bench.common import CORPORA, letter_chunks, table
+from persona.answer import Answerer
 from retrieval.corpus import Corpus
 from retrieval.search import search
 from twin.models import Document
@@ -98,6 +99,7 @@ def run() -> str:
             return queries[next(it) % len(queries)]
 
         n = corpus.settings.retrieval.candidates
+        answerer = Answerer(corpus.settings, corpus, None)
         rows = [
             ("unfiltered (one collection, no access control)",
              *timed(lambda: flat.query(query_embeddings=[query()], n_results=n), QUERIES)),
@@ -115,6 +117,8 @@ def run() -> str:
              *timed(lambda: search(corpus, random.choice(_queries()), []), QUERIES)),
             ("full `search()` as exec",
              *timed(lambda: search(corpus, random.choice(_queries()), ["exec"]), QUERIES)),
+            ("whole answer pipeline, quote mode (search, quotes, policy, audit write)",
+             *timed(lambda: answerer.answer(random.choice(_queries()), "bench", []), QUERIES)),
         ]
     base = rows[0][1]
     body = [(name, f"{p50:.1f}", f"{p95:.1f}", f"{p50 / base:.1f}x") for name, p50, p95 in rows]
