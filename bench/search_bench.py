@@ -21,7 +21,8 @@ import numpy as np
 from bench.common import CORPORA, letter_chunks, table
 from persona.answer import Answerer
 from retrieval.corpus import Corpus
-from retrieval.search import search
+from retrieval.search import query_partitions, search
+from retrieval.store import ChunkStore
 from twin.models import Document
 from twin.settings import load_settings
 
@@ -31,7 +32,7 @@ AUDIENCES = {"all": 0.85, "exec": 0.10, "finance": 0.05}
 QUERIES = 60
 
 
-def build(corpus: Corpus, seeds: np.ndarray, texts: list[str]) -> None:
+def build(corpus: Corpus, flat: ChunkStore, seeds: np.ndarray, texts: list[str]) -> None:
     rng = np.random.default_rng(7)
     docs = TOTAL // PER_DOC
     names = list(AUDIENCES)
@@ -40,17 +41,21 @@ def build(corpus: Corpus, seeds: np.ndarray, texts: list[str]) -> None:
     with corpus.sessions() as session:
         session.add_all(
             Document(
-                id=i + 1, source=f"bench://{i}", title=f"Doc {i}", kind="memo",
-                date=date(2024, 1, 1) + timedelta(days=i % 700), audience=audiences[i],
-                sha256="0" * 64, version=1, chunk_count=PER_DOC, ingested_by="bench",
+                id=i + 1,
+                source=f"bench://{i}",
+                title=f"Doc {i}",
+                kind="memo",
+                date=date(2024, 1, 1) + timedelta(days=i % 700),
+                audience=audiences[i],
+                sha256="0" * 64,
+                version=1,
+                chunk_count=PER_DOC,
+                ingested_by="bench",
                 text_preview="",
             )
             for i in range(docs)
         )
         session.commit()
-    flat = corpus.store.client.get_or_create_collection(
-        "flat", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-    )
     for start in range(0, TOTAL, 5000):
         ids = range(start, start + 5000)
         vectors = seeds[rng.integers(0, len(seeds), 5000)] + rng.normal(0, 0.02, (5000, 384))
@@ -60,14 +65,15 @@ def build(corpus: Corpus, seeds: np.ndarray, texts: list[str]) -> None:
             for i in ids
         ]
         docs_text = [texts[i % len(texts)] for i in ids]
-        flat.add(
-            ids=[str(i) for i in ids], embeddings=vectors, metadatas=metas, documents=docs_text
-        )
+        flat.add("all", [str(i) for i in ids], vectors.tolist(), docs_text, metas)
         for name in names:
             mine = [j for j, m in enumerate(metas) if m["audience"] == name]
             corpus.store.add(
-                name, [str(start + j) for j in mine], vectors[mine].tolist(),
-                [docs_text[j] for j in mine], [metas[j] for j in mine],
+                name,
+                [str(start + j) for j in mine],
+                vectors[mine].tolist(),
+                [docs_text[j] for j in mine],
+                [metas[j] for j in mine],
             )
 
 
@@ -89,10 +95,10 @@ def run() -> str:
         corpus = Corpus(load_settings(environ={"TWIN_HOME": home}))
         seeds = np.array(corpus.embedder.embed(texts))
         started = time.perf_counter()
-        build(corpus, seeds, texts)
+        flat = ChunkStore(corpus.store.client, "flat")
+        build(corpus, flat, seeds, texts)
         build_s = time.perf_counter() - started
         queries = [corpus.embedder.embed_one(q) for q in _queries()]
-        flat = corpus.store.client.get_collection("flat")
         it = iter(range(10**9))
 
         def query() -> list[float]:
@@ -100,25 +106,49 @@ def run() -> str:
 
         n = corpus.settings.retrieval.candidates
         answerer = Answerer(corpus.settings, corpus, None)
+        include = ["documents", "metadatas", "distances", "embeddings"]
+
+        def where(audiences: list[str]) -> object:
+            return flat.collection("all").query(
+                query_embeddings=[query()],
+                n_results=n,
+                include=include,  # type: ignore[arg-type]
+                where={"audience": {"$in": audiences}},
+            )
+
         rows = [
-            ("unfiltered (one collection, no access control)",
-             *timed(lambda: flat.query(query_embeddings=[query()], n_results=n), QUERIES)),
-            ("chromadb `where` filter, employee (audience = all)",
-             *timed(lambda: flat.query(query_embeddings=[query()], n_results=n,
-                                       where={"audience": "all"}), QUERIES)),
-            ("chromadb `where` filter, exec (audience in all, exec)",
-             *timed(lambda: flat.query(query_embeddings=[query()], n_results=n,
-                                       where={"audience": {"$in": ["all", "exec"]}}), QUERIES)),
-            ("partitions, employee (1 collection)",
-             *timed(lambda: corpus.store.query("all", query(), n), QUERIES)),
-            ("partitions, exec (2 collections)",
-             *timed(lambda: [corpus.store.query(a, query(), n) for a in ("all", "exec")], QUERIES)),
-            ("full `search()` as employee (embed + SQL + rank)",
-             *timed(lambda: search(corpus, random.choice(_queries()), []), QUERIES)),
-            ("full `search()` as exec",
-             *timed(lambda: search(corpus, random.choice(_queries()), ["exec"]), QUERIES)),
-            ("whole answer pipeline, quote mode (search, quotes, policy, audit write)",
-             *timed(lambda: answerer.answer(random.choice(_queries()), "bench", []), QUERIES)),
+            (
+                "unfiltered (one collection, no access control)",
+                *timed(lambda: flat.query("all", query(), n), QUERIES),
+            ),
+            (
+                "chromadb `where` filter, employee (audience all)",
+                *timed(lambda: where(["all"]), QUERIES),
+            ),
+            (
+                "chromadb `where` filter, exec (audience all or exec)",
+                *timed(lambda: where(["all", "exec"]), QUERIES),
+            ),
+            (
+                "partitions, employee (1 collection)",
+                *timed(lambda: query_partitions(corpus, ["all"], query(), n), QUERIES),
+            ),
+            (
+                "partitions, exec (2 collections, in parallel)",
+                *timed(lambda: query_partitions(corpus, ["all", "exec"], query(), n), QUERIES),
+            ),
+            (
+                "full `search()` as employee (embed + SQL + rank)",
+                *timed(lambda: search(corpus, random.choice(_queries()), []), QUERIES),
+            ),
+            (
+                "full `search()` as exec",
+                *timed(lambda: search(corpus, random.choice(_queries()), ["exec"]), QUERIES),
+            ),
+            (
+                "whole answer pipeline, quote mode (search, quotes, policy, audit write)",
+                *timed(lambda: answerer.answer(random.choice(_queries()), "bench", []), QUERIES),
+            ),
         ]
     base = rows[0][1]
     body = [(name, f"{p50:.1f}", f"{p95:.1f}", f"{p50 / base:.1f}x") for name, p50, p95 in rows]

@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 
@@ -60,7 +62,7 @@ def search(corpus: Corpus, query: str, groups: Iterable[str], k: int | None = No
     if not query.strip() or not visible:
         return []
     embedding = corpus.embedder.embed_one(query)
-    candidates = [c for a in visible for c in corpus.store.query(a, embedding, settings.candidates)]
+    candidates = query_partitions(corpus, visible, embedding, settings.candidates)
     docs = corpus.live({c.doc_id for c in candidates})
     allowed = [c for c in candidates if _is_live(c, docs.get(c.doc_id), groups)]
     k = k or settings.top_k
@@ -74,6 +76,19 @@ def search(corpus: Corpus, query: str, groups: Iterable[str], k: int | None = No
         k,
     )
     return ranked[:k]
+
+
+_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="partition-query")
+
+
+def query_partitions(
+    corpus: Corpus, audiences: list[str], embedding: list[float], n: int
+) -> list[StoredChunk]:
+    """Each readable partition, queried in parallel (chromadb's core releases the GIL)."""
+    if len(audiences) == 1:
+        return corpus.store.query(audiences[0], embedding, n)
+    results = _pool.map(lambda audience: corpus.store.query(audience, embedding, n), audiences)
+    return [chunk for chunks in results for chunk in chunks]
 
 
 def _is_live(chunk: StoredChunk, doc: Document | None, groups: set[str]) -> bool:
@@ -138,8 +153,11 @@ def supersede(
     return scores
 
 
-def terms(text: str) -> set[str]:
-    return {_stem(w) for w in WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
+@lru_cache(maxsize=8192)
+def terms(text: str) -> frozenset[str]:
+    """Content words, crudely stemmed; cached, since the same chunks come back query after query."""
+    words = WORD.findall(text.lower())
+    return frozenset(_stem(w) for w in words if w not in STOPWORDS and len(w) > 1)
 
 
 def _stem(word: str) -> str:
