@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from bench.common import ROOT, machine, table
 from persona.answer import Answerer, make_llm
 from persona.guard import evaluate
 from persona.results import Answer
-from persona.serve import base_url, server_command, wait_until_ready
+from persona.serve import running_server
 from retrieval.corpus import Corpus
 from retrieval.ingest import Ingestor
 from twin.settings import Settings, load_settings
@@ -67,17 +66,8 @@ def accuracy(questions: list[dict[str, object]], answers: list[Answer]) -> float
 @contextmanager
 def llama_server(settings: Settings) -> Iterator[str]:
     serve = settings.llm.serve.model_copy(update={"port": _free_port()})
-    process = subprocess.Popen(
-        server_command(serve, settings.llm.model),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_ready(base_url(serve), 120, is_running=lambda: process.poll() is None)
-        yield base_url(serve)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with running_server(serve, settings.llm.model) as url:
+        yield url
 
 
 def _free_port() -> int:

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from persona.config import ServeSettings
 
-__all__ = ["ModelNotFound", "resolve_gguf", "server_command", "wait_until_ready"]
+__all__ = ["ModelNotFound", "resolve_gguf", "running_server", "server_command", "wait_until_ready"]
 
 PACKAGE_PREFIX = "package:"
 
@@ -76,3 +79,19 @@ def wait_until_ready(
                 message = f"no LLM server answered at {url} within {timeout_s:g}s"
                 raise TimeoutError(message) from None
             time.sleep(0.25)
+
+
+@contextmanager
+def running_server(
+    settings: ServeSettings, alias: str, log: IO[str] | None = None, timeout_s: float = 120
+) -> Iterator[str]:
+    """Start the server in a subprocess, yield its base URL once it answers, then stop it."""
+    output = log or subprocess.DEVNULL
+    process = subprocess.Popen(server_command(settings, alias), stdout=output, stderr=output)
+    try:
+        url = base_url(settings)
+        wait_until_ready(url, timeout_s, is_running=lambda: process.poll() is None)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

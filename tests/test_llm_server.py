@@ -7,7 +7,6 @@ and the whole answer pipeline in LLM mode.
 from __future__ import annotations
 
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from helpers import free_port
 from persona.answer import Answerer
 from persona.config import LLMSettings, ServeSettings
 from persona.llm import LLMError, Message, OpenAIChat
-from persona.serve import base_url, server_command, wait_until_ready
+from persona.serve import running_server
 from retrieval.corpus import Corpus
 from twin.settings import Settings, load_settings
 
@@ -33,15 +32,9 @@ pytestmark = pytest.mark.slow
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """llama-cpp-python's OpenAI-compatible server on a free loopback port."""
     serve = ServeSettings(port=free_port(), n_ctx=2048, n_threads=2)
-    log = (tmp_path_factory.mktemp("llama") / "server.log").open("w")
-    process = subprocess.Popen(server_command(serve, "smollm2"), stdout=log, stderr=log)
-    try:
-        wait_until_ready(base_url(serve), 120, is_running=lambda: process.poll() is None)
-        yield base_url(serve)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+    log_path = tmp_path_factory.mktemp("llama") / "server.log"
+    with log_path.open("w") as log, running_server(serve, "smollm2", log) as url:
+        yield url
 
 
 @pytest.fixture
