@@ -1,10 +1,12 @@
-"""The answer pipeline on the sample corpus: overhead, guard, refusals and accuracy.
+"""The answer pipeline: overhead, guard, refusals and accuracy, on the sample corpus and at 100k.
 
     python -m bench.answer_bench            # quote mode and LLM mode (starts `twin llm serve`)
     python -m bench.answer_bench --no-llm   # quote mode only
 
-Overhead is everything but LLM generation (total latency minus the time spent waiting on the
-LLM): retrieval, evidence, guard, composition, policy and the audit write. Accuracy: the answer
+Overhead is everything but LLM generation: the wall time of `Answerer.answer` (retrieval,
+evidence, guard, composition, policy, the audit write) minus the time spent waiting on the
+LLM. Every question is asked once, of a fresh answerer, so nothing is cached from an earlier
+asking. At 100k the sample corpus sits among bench.filler's 100k chunks. Accuracy: the answer
 cites the question's expected document (exec questions are asked as an exec). Refusals: the
 share of `unanswerable` questions answered "I haven't spoken about that".
 """
@@ -15,14 +17,16 @@ import argparse
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 
 import yaml
 
 from bench.common import ROOT, machine, table
+from bench.filler import fill, make_seeds
 from persona.answer import Answerer, make_llm
-from persona.guard import evaluate
+from persona.guard import GuardScore, evaluate
 from persona.results import Answer
 from persona.serve import running_server
 from retrieval.corpus import Corpus
@@ -32,6 +36,14 @@ from twin.settings import Settings, load_settings
 SAMPLES = ROOT / "samples" / "corpus"
 DATA = ROOT / "tests" / "data"
 LLM_QUESTIONS = 12
+SCALE = 100_000
+
+
+@dataclass
+class Asked:
+    question: dict[str, object]
+    answer: Answer
+    overhead_ms: float
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -42,25 +54,24 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def overhead_ms(answer: Answer) -> float:
-    return answer.latency_ms["total"] - answer.latency_ms.get("llm", 0)
-
-
-def ask_all(answerer: Answerer, questions: list[dict[str, object]]) -> list[Answer]:
-    answers = []
+def ask_all(answerer: Answerer, questions: list[dict[str, object]]) -> list[Asked]:
+    asked = []
     for item in questions:
         groups = list(item.get("groups", []))  # type: ignore[call-overload]
         user = "U_CEO" if groups else "U_EMPLOYEE"
-        answers.append(answerer.answer(str(item["q"]), user, groups))
-    return answers
+        start = time.perf_counter()
+        answer = answerer.answer(str(item["q"]), user, groups)
+        wall = (time.perf_counter() - start) * 1000
+        asked.append(Asked(item, answer, wall - answer.latency_ms.get("llm", 0)))
+    return asked
 
 
-def accuracy(questions: list[dict[str, object]], answers: list[Answer]) -> float:
+def accuracy(asked: list[Asked]) -> float:
     cited = sum(
-        any(c.source.endswith(str(q["expected"])) for c in a.citations)
-        for q, a in zip(questions, answers, strict=True)
+        any(c.source.endswith(str(a.question["expected"])) for c in a.answer.citations)
+        for a in asked
     )
-    return cited / len(questions)
+    return cited / len(asked)
 
 
 @contextmanager
@@ -78,13 +89,25 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _row(mode: str, answers: list[Answer]) -> tuple[object, ...]:
-    overheads = [overhead_ms(a) for a in answers]
-    totals = [float(a.latency_ms["total"]) for a in answers]
-    modes = {m: sum(a.mode == m for a in answers) for m in ("llm", "quotes", "none")}
+def _fresh(settings: Settings, corpus: Corpus, llm_url: str | None) -> Answerer:
+    """A new answerer (empty caches), warmed up on a question of no interest."""
+    if llm_url:
+        settings = settings.model_copy(
+            update={"llm": settings.llm.model_copy(update={"base_url": llm_url})}
+        )
+    answerer = Answerer(settings, corpus, make_llm(settings.llm) if llm_url else None)
+    answerer.answer("warm up", "U_EMPLOYEE", [])
+    return answerer
+
+
+def _row(where: str, mode: str, asked: list[Asked]) -> tuple[object, ...]:
+    overheads = [a.overhead_ms for a in asked]
+    totals = [float(a.answer.latency_ms["total"]) for a in asked]
+    modes = {m: sum(a.answer.mode == m for a in asked) for m in ("llm", "quotes", "none")}
     return (
+        where,
         mode,
-        len(answers),
+        len(asked),
         f"{percentile(overheads, 0.5):.0f}",
         f"{percentile(overheads, 0.95):.0f}",
         f"{statistics.median(totals):.0f}",
@@ -92,80 +115,98 @@ def _row(mode: str, answers: list[Answer]) -> tuple[object, ...]:
     )
 
 
-def run(with_llm: bool = True, llm_questions: int = LLM_QUESTIONS) -> str:
+@dataclass
+class Round:
+    """One corpus size: quote mode on every question, LLM mode on a subset."""
+
+    where: str
+    answered: list[Asked]
+    refused: list[Asked]
+    llm: list[Asked]
+
+    def rows(self) -> list[tuple[object, ...]]:
+        rows = [_row(self.where, "quotes", self.answered + self.refused)]
+        if self.llm:
+            rows.append(_row(self.where, "llm (SmolLM2-135M, llama.cpp)", self.llm))
+        return rows
+
+
+def _round(
+    where: str,
+    settings: Settings,
+    corpus: Corpus,
+    data: dict[str, list[dict[str, object]]],
+    llm_url: str | None,
+    llm_questions: int,
+) -> Round:
+    questions = data["questions"]
+    answerer = _fresh(settings, corpus, None)
+    answered = ask_all(answerer, questions)
+    refused = ask_all(answerer, [{"q": q} for q in data["unanswerable"]])
+    llm: list[Asked] = []
+    if llm_url:
+        subset = questions[:: max(1, len(questions) // llm_questions)][:llm_questions]
+        llm = ask_all(_fresh(settings, corpus, llm_url), subset)
+    return Round(where, answered, refused, llm)
+
+
+def run(with_llm: bool = True, llm_questions: int = LLM_QUESTIONS, scale: int = SCALE) -> str:
     data = yaml.safe_load((DATA / "questions.yaml").read_text())
-    questions, unanswerable = data["questions"], data["unanswerable"]
     with tempfile.TemporaryDirectory() as home:
         settings = load_settings(ROOT / "config.yaml", environ={"TWIN_HOME": home})
         corpus = Corpus(settings)
         Ingestor(corpus, "bench").run([SAMPLES])
-        answerer = Answerer(settings, corpus)
-        answerer.answer("warm up", "U_EMPLOYEE", [])
-        answered = ask_all(answerer, questions)
-        refused = [answerer.answer(q, "U_EMPLOYEE", []) for q in unanswerable]
-        rows = [_row("quotes", answered + refused)]
-        llm_accuracy = None
-        if with_llm:
-            subset = questions[:: max(1, len(questions) // llm_questions)][:llm_questions]
-            with llama_server(settings) as url:
-                llm_settings = settings.model_copy(
-                    update={"llm": settings.llm.model_copy(update={"base_url": url})}
-                )
-                with_model = Answerer(llm_settings, corpus, make_llm(llm_settings.llm))
-                llm_answers = ask_all(with_model, subset)
-            rows.append(_row("llm (SmolLM2-135M, llama.cpp)", llm_answers))
-            llm_accuracy = (accuracy(subset, llm_answers), len(subset))
+        server = llama_server(settings) if with_llm else nullcontext(None)
+        with server as url:
+            sample = _round("sample corpus", settings, corpus, data, url, llm_questions)
+            fill(corpus, make_seeds(corpus, with_sentences=True), scale)
+            large = _round(f"sample + {scale:,} chunks", settings, corpus, data, url, llm_questions)
         guard = evaluate(
-            yaml.safe_load((DATA / "grounding.yaml").read_text())["cases"], answerer.guard
-        )
-    refusal_rate = sum(a.mode == "none" for a in refused) / len(refused)
-    answered_rate = sum(a.mode != "none" for a in answered) / len(answered)
-    quality = [
-        (
-            "guard precision (flagged sentences that are unsupported)",
-            f"{guard.precision:.2f}",
-            f"{guard.total} labelled sentences",
-        ),
-        ("guard recall (unsupported sentences flagged)", f"{guard.recall:.2f}", ""),
-        (
-            "refusal rate on unanswerable questions",
-            f"{refusal_rate:.2f}",
-            f"{len(refused)} questions",
-        ),
-        (
-            "answered rate on answerable questions",
-            f"{answered_rate:.2f}",
-            f"{len(answered)} questions",
-        ),
-        (
-            "accuracy: cites the expected document (quote mode)",
-            f"{accuracy(questions, answered):.2f}",
-            f"{len(questions)} questions",
-        ),
-    ]
-    if llm_accuracy:
-        quality.append(
-            (
-                "accuracy: cites the expected document (LLM mode)",
-                f"{llm_accuracy[0]:.2f}",
-                f"{llm_accuracy[1]} questions",
-            )
+            yaml.safe_load((DATA / "grounding.yaml").read_text())["cases"],
+            _fresh(settings, corpus, None).guard,
         )
     return "\n\n".join([
-        "## Answer pipeline (sample corpus)",
-        table(["mode", "questions", "overhead p50 ms", "overhead p95 ms", "total p50 ms",
-               "answers by mode"], rows),
-        table(["measure", "value", "on"], quality),
+        "## Answer pipeline",
+        table(["corpus", "mode", "questions", "overhead p50 ms", "overhead p95 ms",
+               "total p50 ms", "answers by mode"], sample.rows() + large.rows()),
+        table(["measure", "sample corpus", f"sample + {scale:,} chunks", "on"],
+              _quality(guard, sample, large)),
     ])  # fmt: skip
+
+
+def _quality(guard: GuardScore, sample: Round, large: Round) -> list[tuple[object, ...]]:
+    def both(measure: Callable[[Round], float]) -> tuple[str, str]:
+        return f"{measure(sample):.2f}", f"{measure(large):.2f}"
+
+    rows: list[tuple[object, ...]] = [
+        ("guard precision (flagged sentences that are unsupported)",
+         f"{guard.precision:.2f}", "", f"{guard.total} labelled sentences"),
+        ("guard recall (unsupported sentences flagged)", f"{guard.recall:.2f}", "", ""),
+        ("refusal rate on unanswerable questions",
+         *both(lambda r: _share(r.refused, "none")), f"{len(sample.refused)} questions"),
+        ("answered rate on answerable questions",
+         *both(lambda r: 1 - _share(r.answered, "none")), f"{len(sample.answered)} questions"),
+        ("accuracy: cites the expected document (quote mode)",
+         *both(lambda r: accuracy(r.answered)), f"{len(sample.answered)} questions"),
+    ]  # fmt: skip
+    if sample.llm:
+        rows.append(("accuracy: cites the expected document (LLM mode)",
+                     *both(lambda r: accuracy(r.llm)), f"{len(sample.llm)} questions"))  # fmt: skip
+    return rows
+
+
+def _share(asked: list[Asked], mode: str) -> float:
+    return sum(a.answer.mode == mode for a in asked) / len(asked)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-llm", action="store_true", help="quote mode only")
     parser.add_argument("--llm-questions", type=int, default=LLM_QUESTIONS)
+    parser.add_argument("--scale", type=int, default=SCALE, help="filler chunks for the 2nd round")
     args = parser.parse_args(argv)
     print(f"# answer benchmark — {machine()}, {time.strftime('%Y-%m-%d')}\n")
-    print(run(with_llm=not args.no_llm, llm_questions=args.llm_questions))
+    print(run(with_llm=not args.no_llm, llm_questions=args.llm_questions, scale=args.scale))
 
 
 if __name__ == "__main__":

@@ -85,14 +85,17 @@ def run() -> str:
             for corpus in (samples, qmsum):
                 defaults = load_settings(environ={}).retrieval
                 for key in ("lexical_weight", "recency_margin"):
-                    setattr(corpus.settings.retrieval, key,
-                            overrides.get(key, getattr(defaults, key)))
-            rows.append((
-                name,
-                f"{sample_hit_rate(samples):.3f}",
-                recency_wins(samples),
-                f"{qmsum_hit_rate(qmsum, meetings):.3f}",
-            ))
+                    setattr(
+                        corpus.settings.retrieval, key, overrides.get(key, getattr(defaults, key))
+                    )
+            rows.append(
+                (
+                    name,
+                    f"{sample_hit_rate(samples):.3f}",
+                    recency_wins(samples),
+                    f"{qmsum_hit_rate(qmsum, meetings):.3f}",
+                )
+            )
     return "Retrieval quality\n\n" + table(
         ("ranking", "sample questions hit@5", "newer position first", "QMSum hit@5"), rows
     )

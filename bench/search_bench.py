@@ -1,8 +1,7 @@
 """Search latency at 100k chunks: access control by partition vs chromadb's metadata filter.
 
-Real embeddings of real text (Berkshire letters from ../shared/corpora) are the seeds; the
-100k vectors are those seeds plus small noise, so the index has a realistic shape without
-encoding 100k texts (about an hour on 2 cores). The registry holds 10k documents of 10 chunks.
+The index is bench.filler's: 100k chunks of Berkshire letter text with real-shaped embeddings,
+10k registered documents of 10 chunks (85% audience all, 10% exec, 5% finance).
 """
 
 from __future__ import annotations
@@ -14,67 +13,16 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
 
-import numpy as np
-
-from bench.common import CORPORA, letter_chunks, table
-from persona.answer import Answerer
+from bench.common import CORPORA, table
+from bench.filler import fill, make_seeds
 from retrieval.corpus import Corpus
 from retrieval.search import query_partitions, search
 from retrieval.store import ChunkStore
-from twin.models import Document
 from twin.settings import load_settings
 
 TOTAL = 100_000
-PER_DOC = 10
-AUDIENCES = {"all": 0.85, "exec": 0.10, "finance": 0.05}
 QUERIES = 60
-
-
-def build(corpus: Corpus, flat: ChunkStore, seeds: np.ndarray, texts: list[str]) -> None:
-    rng = np.random.default_rng(7)
-    docs = TOTAL // PER_DOC
-    names = list(AUDIENCES)
-    weights = list(AUDIENCES.values())
-    audiences = random.Random(7).choices(names, weights, k=docs)
-    with corpus.sessions() as session:
-        session.add_all(
-            Document(
-                id=i + 1,
-                source=f"bench://{i}",
-                title=f"Doc {i}",
-                kind="memo",
-                date=date(2024, 1, 1) + timedelta(days=i % 700),
-                audience=audiences[i],
-                sha256="0" * 64,
-                version=1,
-                chunk_count=PER_DOC,
-                ingested_by="bench",
-                text_preview="",
-            )
-            for i in range(docs)
-        )
-        session.commit()
-    for start in range(0, TOTAL, 5000):
-        ids = range(start, start + 5000)
-        vectors = seeds[rng.integers(0, len(seeds), 5000)] + rng.normal(0, 0.02, (5000, 384))
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        metas = [
-            {"doc_id": i // PER_DOC + 1, "version": 1, "audience": audiences[i // PER_DOC]}
-            for i in ids
-        ]
-        docs_text = [texts[i % len(texts)] for i in ids]
-        flat.add("all", [str(i) for i in ids], vectors.tolist(), docs_text, metas)
-        for name in names:
-            mine = [j for j, m in enumerate(metas) if m["audience"] == name]
-            corpus.store.add(
-                name,
-                [str(start + j) for j in mine],
-                vectors[mine].tolist(),
-                [docs_text[j] for j in mine],
-                [metas[j] for j in mine],
-            )
 
 
 def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
@@ -90,13 +38,12 @@ def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
 
 
 def run() -> str:
-    texts = letter_chunks(limit_files=8)
     with tempfile.TemporaryDirectory() as home:
         corpus = Corpus(load_settings(environ={"TWIN_HOME": home}))
-        seeds = np.array(corpus.embedder.embed(texts))
+        seeds = make_seeds(corpus)
         started = time.perf_counter()
         flat = ChunkStore(corpus.store.client, "flat")
-        build(corpus, flat, seeds, texts)
+        fill(corpus, seeds, TOTAL, flat)
         build_s = time.perf_counter() - started
         queries = [corpus.embedder.embed_one(q) for q in _queries()]
         it = iter(range(10**9))
@@ -105,7 +52,6 @@ def run() -> str:
             return queries[next(it) % len(queries)]
 
         n = corpus.settings.retrieval.candidates
-        answerer = Answerer(corpus.settings, corpus, None)
         include = ["documents", "metadatas", "distances", "embeddings"]
 
         def where(audiences: list[str]) -> object:
@@ -144,10 +90,6 @@ def run() -> str:
             (
                 "full `search()` as exec",
                 *timed(lambda: search(corpus, random.choice(_queries()), ["exec"]), QUERIES),
-            ),
-            (
-                "whole answer pipeline, quote mode (search, quotes, policy, audit write)",
-                *timed(lambda: answerer.answer(random.choice(_queries()), "bench", []), QUERIES),
             ),
         ]
     base = rows[0][1]

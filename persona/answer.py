@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -75,6 +75,25 @@ class _Clock:
 
     def total(self) -> int:
         return round((time.perf_counter() - self.start) * 1000)
+
+
+class _Waited:
+    """Iterates the LLM's stream, adding up the time spent waiting for it (the rest of an
+    answer's time, the guard included, is the pipeline's own)."""
+
+    def __init__(self, pieces: Iterable[str]) -> None:
+        self.pieces = iter(pieces)
+        self.seconds = 0.0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        start = time.perf_counter()
+        try:
+            return next(self.pieces)
+        finally:
+            self.seconds += time.perf_counter() - start
 
 
 class Answerer:
@@ -165,8 +184,13 @@ class Answerer:
     def _retrieve(self, query: str, groups: list[str]) -> list[Passage]:
         """Relevant passages with at least one sentence of the CEO's own; numbered 1..n."""
         cfg = self.settings.answer
-        hits = search(self.corpus, query, groups, cfg.passages)
+        vector = self.embedder.embed_one(query)
+        hits = search(self.corpus, query, groups, cfg.passages, embedding=vector)
         relevant = [h for h in hits if h.score >= cfg.min_score]
+        stored = self.corpus.stored_vectors(
+            [h.chunk_id for h in relevant], {h.doc_id for h in relevant}
+        )
+        self.embedder.remember(stored)
         passages = [p for p in build_passages(relevant, self.settings.persona.speakers) if p.own]
         for n, passage in enumerate(passages, 1):
             passage.n = n
@@ -246,16 +270,16 @@ class Answerer:
         pairs = [(t.question, t.answer) for t in history]
         messages = answer_messages(self.system, passages, question, pairs, cfg.context_chars)
         stream = GuardedStream(support, passages, emit, cfg.max_sentences)
-        started = time.perf_counter()
+        pieces = _Waited(self.llm.stream(messages, self.settings.llm.max_tokens))
         notes: list[str] = []
         try:
-            for piece in self.llm.stream(messages, self.settings.llm.max_tokens):
+            for piece in pieces:
                 if stream.feed(piece):
                     break
         except LLMError as exc:
             notes.append(f"llm: {exc.reason}")
         stream.finish()
-        llm_ms = round((time.perf_counter() - started) * 1000)
+        llm_ms = round(pieces.seconds * 1000)
         kept, judged = len(stream.kept), stream.judged
         if not kept or kept / max(judged, 1) < cfg.guard.min_kept:
             notes.append(f"guard: kept {kept} of {judged} generated sentences; answering in quotes")

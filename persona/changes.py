@@ -17,7 +17,7 @@ from persona.config import AnswerSettings
 from persona.evidence import Evidence
 from persona.guard import Embeds, Support
 from persona.passages import Passage
-from persona.text import sentences
+from retrieval.sentences import sentences
 
 __all__ = ["CHANGE_MARKERS", "Change", "detect_change", "topic_similarity"]
 
@@ -112,17 +112,23 @@ def _says_changed(
     claims = _change_claims(f"{preamble}\n\n{newer.hit.text}")
     if not claims:
         return False
-    vectors = np.array(embedder.embed(claims), dtype=np.float32)
+    vectors = np.stack([_window_vector(claim, embedder) for claim in claims])
     same_doc = [p.n for p in evidence.passages if p.hit.doc_id == older.hit.doc_id]
     targets = np.stack([*(_mean(evidence.support, n) for n in same_doc), evidence.query_vector])
     return float((vectors @ targets.T).max()) >= ON_TOPIC
 
 
-def _change_claims(text: str) -> list[str]:
+def _change_claims(text: str) -> list[list[str]]:
     """Sentences that say something changed, with two sentences before and one after."""
     items = [s for line in text.splitlines() for s in sentences(line.partition(": ")[2] or line)]
-    claims = []
-    for i, sentence in enumerate(items):
-        if CHANGE_MARKERS.search(sentence):
-            claims.append(" ".join(items[max(i - 2, 0) : i + 2]))
-    return claims
+    return [
+        items[max(i - 2, 0) : i + 2]
+        for i, sentence in enumerate(items)
+        if CHANGE_MARKERS.search(sentence)
+    ]
+
+
+def _window_vector(window: list[str], embedder: Embeds) -> np.ndarray:
+    """The mean of the sentences' embeddings (stored at ingest, so nothing new is embedded)."""
+    mean = np.array(embedder.embed(window), dtype=np.float32).mean(axis=0)
+    return mean / (float(np.linalg.norm(mean)) or 1.0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,12 +50,22 @@ class CachedEmbedder(Embeds):
         for text in texts:
             self.cache.move_to_end(text)
         result = [self.cache[t] for t in texts]
-        while len(self.cache) > self.size:
-            self.cache.popitem(last=False)
+        self._trim()
         return result
 
     def embed_one(self, text: str) -> list[float]:
         return self.embed([text])[0]
+
+    def remember(self, vectors: Mapping[str, Sequence[float]]) -> None:
+        """Take embeddings computed elsewhere (the corpus stores its sentences' at ingest)."""
+        for text, vector in vectors.items():
+            self.cache[text] = list(vector)
+            self.cache.move_to_end(text)
+        self._trim()
+
+    def _trim(self) -> None:
+        while len(self.cache) > self.size:
+            self.cache.popitem(last=False)
 
 
 @dataclass
@@ -178,9 +189,9 @@ def evaluate(cases: list[dict[str, Any]], guard: Guard) -> GuardScore:
 
 
 def _labelled_passage(n: int, text: str) -> Passage:
-    from persona.text import sentences
     from retrieval.search import Hit
+    from retrieval.sentences import sentences
 
-    hit = Hit(n, f"passage {n}", "memo", None, "", text, None, 1.0)
+    hit = Hit(f"passage-{n}", n, f"passage {n}", "memo", None, "", text, None, 1.0)
     own = sentences(text)
     return Passage(n, hit, own=own, text=text)

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from persona.safety import looks_like_injection
-from persona.text import is_speaker, sentences, speaker_lines
+from persona.text import is_speaker
 from retrieval.search import Hit
+from retrieval.sentences import sentences, speaker_lines
 
 
 @dataclass

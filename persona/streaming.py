@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 from persona.guard import Support
 from persona.passages import Passage
-from persona.text import sentences, strip_citations
+from persona.text import strip_citations
+from retrieval.sentences import sentences
 
 __all__ = ["Emitter", "GuardedStream", "TokenCallback", "cited"]
 

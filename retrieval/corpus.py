@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
+import numpy as np
 from chromadb.api import ClientAPI
 from sqlalchemy import func, select
 
-from retrieval.embeddings import Embedder
+from retrieval.embeddings import Embedder, unpack
 from retrieval.store import ChunkStore, make_client
 from twin.db import session_factory
-from twin.models import Document
+from twin.models import ChunkSentences, Document
 from twin.settings import Settings
 
 
@@ -57,8 +59,27 @@ class Corpus:
             rows = session.scalars(select(Document).where(Document.id.in_(doc_ids)))
             return {doc.id: doc for doc in rows}
 
+    def stored_vectors(
+        self, chunk_ids: Iterable[str], doc_ids: Iterable[int]
+    ) -> dict[str, np.ndarray]:
+        """Text -> embedding, as computed at ingest: the sentences of these chunks and the
+        titles of these documents."""
+        found: dict[str, np.ndarray] = {}
+        chunks = select(ChunkSentences).where(ChunkSentences.chunk_id.in_(list(chunk_ids)))
+        titles = select(Document.title, Document.title_vector).where(
+            Document.id.in_(list(doc_ids)), Document.title_vector.is_not(None)
+        )
+        with self.sessions() as session:
+            for row in session.scalars(chunks):
+                vectors = unpack(row.vectors, len(row.sentences))
+                found.update(zip(row.sentences, vectors, strict=True))
+            for title, vector in session.execute(titles):
+                found[title] = unpack(vector, 1)[0]
+        return found
+
     def remove(self, doc_id: int) -> Document | None:
-        """Unregister first (search stops returning it at once), then drop its chunks."""
+        """Unregister first (search stops returning it at once; its sentence embeddings go with
+        the row), then drop its chunks."""
         with self.sessions() as session:
             doc = session.get(Document, doc_id)
             if doc is None:

@@ -7,6 +7,9 @@ import os
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+from threadpoolctl import threadpool_limits
+
 PACKAGE_PREFIX = "package:"
 
 
@@ -38,14 +41,26 @@ class Embedder:
         self.batch_size = batch_size
         self.model = _load(str(resolve_model_path(spec)))
 
-    def embed(self, texts: list[str]) -> list[list[float]]:
-        vectors = self.model.encode(
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Normalized embeddings, one float32 row per text."""
+        return self.model.encode(
             texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
         )
-        return vectors.tolist()
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        return self.encode(texts).tolist()
 
     def embed_one(self, text: str) -> list[float]:
         return self.embed([text])[0]
+
+
+def pack(vectors: np.ndarray) -> bytes:
+    """Embeddings as float16 bytes for the database (cosines change by under 0.001)."""
+    return np.asarray(vectors, dtype=np.float16).tobytes()
+
+
+def unpack(data: bytes, rows: int) -> np.ndarray:
+    return np.frombuffer(data, dtype=np.float16).astype(np.float32).reshape(rows, -1)
 
 
 @cache
@@ -57,4 +72,7 @@ def _load(path: str):  # type: ignore[no-untyped-def]
 
     logging.disable_progress_bar()
     logging.set_verbosity_error()
+    # numpy's OpenBLAS threads spin after each product and take the cores from torch's OpenMP
+    # threads: a 12 ms query embedding then takes 100 ms. Our numpy products are small.
+    threadpool_limits(1, user_api="blas")
     return SentenceTransformer(path, device="cpu", local_files_only=True)

@@ -1,5 +1,8 @@
 """Ingestion: files -> chunks -> embeddings -> chunk store, recorded in the document registry.
 
+Each chunk's sentences are embedded too and kept in SQL beside the registry, so that quoting
+and the grounding guard embed nothing of the corpus at question time.
+
 A changed file's new chunks are written beside the old ones under a new version; the registry
 then switches to the new version in one transaction, and only then are the old chunks deleted.
 Search trusts only the registry's version, so a document is never missing or found twice.
@@ -12,13 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+import numpy as np
+from sqlalchemy import delete, select
 
 from retrieval.access import normalize_audience
 from retrieval.chunking import Chunk, chunk_document
 from retrieval.corpus import Corpus
+from retrieval.embeddings import pack
 from retrieval.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
-from twin.models import Document, utcnow
+from retrieval.sentences import chunk_sentences
+from twin.models import ChunkSentences, Document, utcnow
 
 STATUSES = ("added", "updated", "unchanged", "failed")
 
@@ -133,20 +139,32 @@ class Ingestor:
         self._batch.append(_Pending(path, source, sha, audience, doc, chunks, existing))
 
     def _flush(self) -> None:
+        """Embed the batch's chunks, their sentences and titles in one call; store each file."""
         batch, self._batch = self._batch, []
         if not batch:
             return
-        texts = [f"{p.doc.title}\n{c.text}" for p in batch for c in p.chunks]
-        vectors = iter(self.corpus.embedder.embed(texts))
-        for pending in batch:
-            embeddings = [next(vectors) for _ in pending.chunks]
+        chunks = [f"{p.doc.title}\n{c.text}" for p in batch for c in p.chunks]
+        split = [[chunk_sentences(c.text, p.doc.kind) for c in p.chunks] for p in batch]
+        titles = [p.doc.title[:512] for p in batch]
+        others = list(dict.fromkeys([*titles, *(s for doc in split for c in doc for s in c)]))
+        vectors = self.corpus.embedder.encode(chunks + others)
+        chunk_vectors = iter(vectors[: len(chunks)].tolist())
+        known = dict(zip(others, vectors[len(chunks) :], strict=True))
+        for pending, sentences in zip(batch, split, strict=True):
+            embeddings = [next(chunk_vectors) for _ in pending.chunks]
             try:
-                self._record(self._write(pending, embeddings))
+                self._record(self._write(pending, embeddings, sentences, known))
             except Exception as exc:  # the store or database failed: report, keep going
                 error = f"not stored, the index is unchanged ({exc.__class__.__name__}: {exc})"
                 self._record(FileResult(str(pending.path), "failed", error=error))
 
-    def _write(self, pending: _Pending, embeddings: list[list[float]]) -> FileResult:
+    def _write(
+        self,
+        pending: _Pending,
+        embeddings: list[list[float]],
+        sentences: list[list[str]],
+        known: dict[str, np.ndarray],
+    ) -> FileResult:
         doc_id = pending.existing.id if pending.existing else _register(self.corpus, pending)
         old = pending.existing
         version = (old.version if old else 0) + 1
@@ -156,18 +174,39 @@ class Ingestor:
         ]
         texts = [c.text for c in pending.chunks]
         self.corpus.store.add(pending.audience, ids, embeddings, texts, metadatas)
-        self._switch(doc_id, version, pending)
+        rows = [
+            sentence_row(chunk_id, doc_id, version, chunk, known)
+            for chunk_id, chunk in zip(ids, sentences, strict=True)
+            if chunk
+        ]
+        self._switch(doc_id, version, pending, rows, pack(known[pending.doc.title[:512]]))
         for audience in {pending.audience, old.audience if old else pending.audience}:
             self.corpus.store.delete_versions(audience, doc_id, keep=version)
         status = "updated" if old and old.version > 0 else "added"
         return FileResult(str(pending.path), status, doc_id, len(pending.chunks))
 
-    def _switch(self, doc_id: int, version: int, pending: _Pending) -> None:
+    def _switch(
+        self,
+        doc_id: int,
+        version: int,
+        pending: _Pending,
+        sentences: list[ChunkSentences],
+        title_vector: bytes,
+    ) -> None:
+        """One transaction: the new version's sentences in, the registry switched, the old
+        version's sentences out."""
         with self.corpus.sessions() as session:
             row = session.get(Document, doc_id)
             if row is None:
                 raise LoadError("the document was removed while it was being ingested")
+            session.add_all(sentences)
+            session.execute(
+                delete(ChunkSentences).where(
+                    ChunkSentences.doc_id == doc_id, ChunkSentences.version != version
+                )
+            )
             row.title = pending.doc.title[:512]
+            row.title_vector = title_vector
             row.kind = pending.doc.kind
             row.date = pending.doc.date
             row.audience = pending.audience
@@ -178,6 +217,15 @@ class Ingestor:
             row.ingested_at = utcnow()
             row.text_preview = pending.doc.text[:500]
             session.commit()
+
+
+def sentence_row(
+    chunk_id: str, doc_id: int, version: int, sentences: list[str], vectors: dict[str, np.ndarray]
+) -> ChunkSentences:
+    matrix = np.stack([vectors[s] for s in sentences])
+    return ChunkSentences(
+        chunk_id=chunk_id, doc_id=doc_id, version=version, sentences=sentences, vectors=pack(matrix)
+    )
 
 
 def _find(corpus: Corpus, source: str) -> Document | None:

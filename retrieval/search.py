@@ -38,6 +38,7 @@ STOPWORDS = frozenset(STOPWORD_TEXT.split())
 
 @dataclass
 class Hit:
+    chunk_id: str
     doc_id: int
     title: str
     kind: str
@@ -54,14 +55,22 @@ class Hit:
         return data
 
 
-def search(corpus: Corpus, query: str, groups: Iterable[str], k: int | None = None) -> list[Hit]:
-    """The k best chunks for `query` that a member of `groups` may read."""
+def search(
+    corpus: Corpus,
+    query: str,
+    groups: Iterable[str],
+    k: int | None = None,
+    embedding: list[float] | None = None,
+) -> list[Hit]:
+    """The k best chunks for `query` that a member of `groups` may read (`embedding`: the
+    query's, when the caller has it already)."""
     groups = set(groups)
     settings = corpus.settings.retrieval
     visible = [a for a in corpus.audiences() if can_read(a, groups)]
     if not query.strip() or not visible:
         return []
-    embedding = corpus.embedder.embed_one(query)
+    if embedding is None:
+        embedding = corpus.embedder.embed_one(query)
     candidates = query_partitions(corpus, visible, embedding, settings.candidates)
     docs = corpus.live({c.doc_id for c in candidates})
     allowed = [c for c in candidates if _is_live(c, docs.get(c.doc_id), groups)]
@@ -181,6 +190,7 @@ def lexical_scores(query: str, texts: list[str]) -> list[float]:
 
 def _hit(chunk: StoredChunk, doc: Document, score: float) -> Hit:
     return Hit(
+        chunk_id=chunk.id,
         doc_id=doc.id,
         title=doc.title,
         kind=doc.kind,

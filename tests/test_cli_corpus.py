@@ -63,7 +63,7 @@ def test_search_stdin_json_one_line_per_query(twin) -> None:  # type: ignore[no-
     assert [line["query"] for line in lines] == ["pricing per seat", "acquire"]
     top = lines[0]["results"][0]
     assert top["title"] == "Pricing" and top["date"] == "2026-01-05" and top["kind"] == "memo"
-    assert set(top) == {"doc_id", "title", "kind", "date", "source", "text", "score"}
+    assert set(top) == {"chunk_id", "doc_id", "title", "kind", "date", "source", "text", "score"}
     assert all(r["title"] != "Offer" for line in lines for r in line["results"])
 
 

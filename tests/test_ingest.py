@@ -1,12 +1,16 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers import memo, pdf_bytes, write
+from sqlalchemy import select
 
 from retrieval.corpus import Corpus
 from retrieval.ingest import Ingestor
 from retrieval.search import search
+from retrieval.sentences import chunk_sentences
 from retrieval.store import ChunkStore
+from twin.models import ChunkSentences
 
 PRICING = "We are moving Tidewater Dispatch to per-technician pricing at 49 dollars a seat."
 HIRING = "We will hire twelve field engineers in Denver before the end of the summer."
@@ -150,3 +154,43 @@ def test_cli_audience_applies_when_the_file_does_not_say(corpus: Corpus, tmp_pat
 def test_kind_can_be_forced(corpus: Corpus, tmp_path: Path) -> None:
     ingest(corpus, write(tmp_path / "notes.md", HIRING), kind="meeting")
     assert corpus.documents()[0].kind == "meeting"
+
+
+def stored_sentences(corpus: Corpus) -> dict[str, tuple[int, list[str]]]:
+    with corpus.sessions() as session:
+        rows = session.scalars(select(ChunkSentences))
+        return {row.chunk_id: (row.version, row.sentences) for row in rows}
+
+
+def test_every_chunks_sentences_are_embedded_at_ingest(corpus: Corpus, tmp_path: Path) -> None:
+    text = f"{PRICING} It starts in May.\n\nMarcus Feld: Questions?\nElena Marsh: {HIRING} Yes."
+    ingest(corpus, write(tmp_path / "2026-03-01-allhands.txt", text), kind="meeting")
+    chunk = corpus.store.collection("all").get(include=["documents"])
+    (chunk_id,) = chunk["ids"]
+    (doc_text,) = chunk["documents"]  # type: ignore[misc]
+    sentences = chunk_sentences(doc_text, "meeting")
+    assert sentences == [PRICING, "It starts in May.", "Questions?", HIRING, "Yes."]
+    assert stored_sentences(corpus) == {chunk_id: (1, sentences)}
+
+    (doc,) = corpus.documents()
+    stored = corpus.stored_vectors([chunk_id, "no-such-chunk"], [doc.id])
+    texts = [*sentences, "Allhands"]
+    assert list(stored) == texts  # the sentences, then the title
+    fresh = corpus.embedder.encode(texts)
+    cosines = [float(np.dot(stored[t], v)) for t, v in zip(texts, fresh, strict=True)]
+    assert min(cosines) > 0.999  # float16 storage keeps the vectors
+
+
+def test_sentences_follow_the_live_version_and_go_with_the_document(
+    corpus: Corpus, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "p.md", memo("Pricing", "2026-01-05", PRICING))
+    ingest(corpus, path)
+    path.write_text(memo("Pricing", "2026-01-05", PRICING.replace("49", "59")))
+    ingest(corpus, path)
+    ((version, sentences),) = stored_sentences(corpus).values()
+    assert version == 2 and any("59 dollars" in s for s in sentences)
+
+    (doc,) = corpus.documents()
+    corpus.remove(doc.id)
+    assert stored_sentences(corpus) == {}

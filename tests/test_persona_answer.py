@@ -220,3 +220,25 @@ def test_a_failing_llm_gets_the_user_a_polite_answer(
     )
     assert answer.mode == "quotes" and "20 weeks" in answer.body
     assert "llm: the LLM server is unreachable" in answer.notes
+
+
+def test_answering_embeds_nothing_of_the_corpus(
+    twin_settings: Settings, sample_corpus: Corpus
+) -> None:
+    """Passage sentences come with their ingest-time embeddings; only the question (and
+    document titles) are embedded while answering."""
+    embedded: list[str] = []
+
+    class Recording:
+        def embed(self, texts: list[str]) -> list[list[float]]:
+            embedded.extend(texts)
+            return sample_corpus.embedder.embed(texts)
+
+    answerer = Answerer(twin_settings, sample_corpus)
+    answerer.embedder.embedder = Recording()
+    question = "What did you decide about the office in Portland?"
+    answer = answerer.answer(question, "U_TEST", [])
+    assert answer.mode == "quotes" and answer.citations
+    titles = {d.title for d in sample_corpus.documents()}
+    assert embedded[0] == question
+    assert set(embedded[1:]) <= titles, set(embedded[1:]) - titles

@@ -38,7 +38,7 @@ def test_guard_precision_and_recall_on_the_labelled_set(guard: Guard) -> None:
 
 
 def _passage(text: str) -> Passage:
-    hit = Hit(1, "Pricing", "memo", "2026-04-20", "pricing.md", text, None, 1.0)
+    hit = Hit("1-v1-0", 1, "Pricing", "memo", "2026-04-20", "pricing.md", text, None, 1.0)
     return Passage(1, hit, own=[text], text=text)
 
 

@@ -6,7 +6,8 @@ from persona.config import PolicySettings, Topic
 from persona.conversation import Turn, condense, condense_lexical, is_follow_up
 from persona.llm import LLMError, ScriptedChat
 from persona.policy import Policy
-from persona.text import key_terms, sentences, speaker_lines, strip_citations
+from persona.text import key_terms, strip_citations
+from retrieval.sentences import sentences, speaker_lines
 
 
 def test_sentences_split_prose_and_markdown_but_not_abbreviations() -> None:

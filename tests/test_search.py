@@ -107,7 +107,17 @@ def test_meeting_hits_carry_the_speaker(
     (hit,) = search(corpus, "are layoffs planned", [], k=1)
     data = hit.to_json()
     assert data["kind"] == "meeting" and data["speaker"] == "Elena Marsh, Priya Shah"
-    assert set(data) == {"doc_id", "title", "kind", "date", "source", "text", "speaker", "score"}
+    assert set(data) == {
+        "chunk_id",
+        "doc_id",
+        "title",
+        "kind",
+        "date",
+        "source",
+        "text",
+        "speaker",
+        "score",
+    }
 
 
 def test_empty_query_and_empty_corpus_find_nothing(corpus: Corpus) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -44,10 +45,26 @@ class Document(Base):
     ingested_by: Mapped[str] = mapped_column(String(255))
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     text_preview: Mapped[str] = mapped_column(Text, default="")
+    title_vector: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # float16
 
     @property
     def audience_groups(self) -> list[str]:
         return self.audience.split(",")
+
+
+class ChunkSentences(Base):
+    """The sentences of one stored chunk with their embeddings, computed at ingest so that
+    answering embeds nothing of the corpus (retrieval.embeddings.pack: one row per sentence)."""
+
+    __tablename__ = "chunk_sentences"
+
+    chunk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    doc_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    sentences: Mapped[list[str]] = mapped_column(JSON)
+    vectors: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Thread(Base):

@@ -1,0 +1,78 @@
+"""Sentences of a chunk, as quoting and the grounding guard see them.
+
+Ingest embeds every sentence of every chunk with these functions, and the answer pipeline
+splits retrieved chunks with the same ones, so the stored embeddings match by text.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["chunk_sentences", "clean_markdown", "sentences", "speaker_lines"]
+
+_ABBREVIATIONS_TEXT = """
+a.m. p.m. e.g. i.e. etc. vs. mr. mrs. ms. dr. st. no. jan. feb. mar. apr. jun. jul. aug.
+sep. sept. oct. nov. dec. inc. approx. u.s.
+"""
+ABBREVIATIONS = frozenset(_ABBREVIATIONS_TEXT.split())
+_CLOSERS = '"\u201d\u2019)]'
+_BOUNDARY = re.compile(r"(?<=[.!?\u2026])[\"\u201d\u2019)\]]*\s+(?=[\"\u201c\u2018(\[]?[A-Z0-9])")
+_BLOCK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*+•#]|\d+[.)])\s)")
+_LIST_MARK = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+_HEADING = re.compile(r"^\s*#{1,6}\s+")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
+_SIGNATURE = re.compile(r"^\s*[\u2014\u2013-]+\s*\w+\s*$")
+
+
+def chunk_sentences(text: str, kind: str) -> list[str]:
+    """Every sentence of a chunk; a meeting chunk's are split line by line, without speakers."""
+    if kind == "meeting":
+        return [s for _, line in speaker_lines(text) for s in sentences(line)]
+    return sentences(text)
+
+
+def clean_markdown(line: str) -> str:
+    line = _HEADING.sub("", line)
+    line = _LIST_MARK.sub("", line)
+    line = _LINK.sub(r"\1", line)
+    line = _EMPHASIS.sub(r"\2", line)
+    return line.strip()
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of prose or markdown; headings, list items and lines are split apart."""
+    result: list[str] = []
+    for block in _BLOCK.split(text):
+        block = " ".join(clean_markdown(line) for line in block.splitlines() if line.strip())
+        if not block or _SIGNATURE.match(block):
+            continue
+        result.extend(s for s in _split_block(block) if s)
+    return result
+
+
+def _split_block(block: str) -> list[str]:
+    pieces: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(block):
+        head = block[start : match.start()].rstrip(_CLOSERS)
+        last_word = head.rsplit(maxsplit=1)[-1].lower() if head.split() else ""
+        if last_word in ABBREVIATIONS or re.fullmatch(r"[a-z]\.", last_word):
+            continue
+        # The boundary match holds the closing quotes or brackets after the full stop.
+        pieces.append(block[start : match.start()].strip() + match.group(0).strip())
+        start = match.end()
+    pieces.append(block[start:].strip())
+    return [p.strip() for p in pieces]
+
+
+def speaker_lines(text: str) -> list[tuple[str | None, str]]:
+    """(speaker, text) for each `Speaker: text` line of a meeting chunk."""
+    lines = []
+    for line in text.splitlines():
+        speaker, sep, rest = line.partition(": ")
+        if sep and speaker and len(speaker) <= 60 and not speaker.endswith((".", "?", "!")):
+            lines.append((speaker.strip(), rest.strip()))
+        elif line.strip():
+            lines.append((None, line.strip()))
+    return lines
