@@ -49,7 +49,9 @@ def make_seeds(corpus: Corpus, files: int = 8, with_sentences: bool = False) -> 
     return Seeds(texts, vectors, rows)
 
 
-def fill(corpus: Corpus, seeds: Seeds, total: int, flat: ChunkStore | None = None) -> None:
+def fill(
+    corpus: Corpus, seeds: Seeds, total: int, flat: ChunkStore | None = None, noise: float = 0.02
+) -> None:
     """Add `total` filler chunks to the corpus (and all of them to `flat`, unpartitioned)."""
     rng = np.random.default_rng(7)
     first = _next_doc_id(corpus)
@@ -60,7 +62,7 @@ def fill(corpus: Corpus, seeds: Seeds, total: int, flat: ChunkStore | None = Non
     for start in range(0, total, BATCH):
         ids = range(start, min(start + BATCH, total))
         picks = rng.integers(0, len(seeds.texts), len(ids))
-        vectors = seeds.vectors[picks] + rng.normal(0, 0.02, (len(ids), seeds.vectors.shape[1]))
+        vectors = seeds.vectors[picks] + rng.normal(0, noise, (len(ids), seeds.vectors.shape[1]))
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         texts = [seeds.texts[p] for p in picks]
         chunk_ids = [f"filler-{i}" for i in ids]

@@ -185,7 +185,7 @@ class Answerer:
         """Relevant passages with at least one sentence of the CEO's own; numbered 1..n."""
         cfg = self.settings.answer
         vector = self.embedder.embed_one(query)
-        hits = search(self.corpus, query, groups, cfg.passages, embedding=vector)
+        hits = search(self.corpus, query, groups, cfg.passages, embedding=vector.tolist())
         relevant = [h for h in hits if h.score >= cfg.min_score]
         stored = self.corpus.stored_vectors(
             [h.chunk_id for h in relevant], {h.doc_id for h in relevant}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,40 +28,43 @@ MIN_WORDS = 4
 
 
 class Embeds:
-    """Anything with `embed(texts) -> list[list[float]]` returning normalized vectors."""
+    """Anything with `embed(texts)` returning one normalized vector per text."""
 
-    def embed(self, texts: list[str]) -> list[list[float]]:
+    def embed(self, texts: list[str]) -> Sequence[Sequence[float]]:
         raise NotImplementedError
 
 
 class CachedEmbedder(Embeds):
-    """Remembers recent embeddings, and computes the missing ones of a call in one batch."""
+    """Remembers recent embeddings (as float32 arrays), and computes the missing ones of a call
+    in one batch."""
 
     def __init__(self, embedder: Embeds, size: int = 20_000) -> None:
         self.embedder = embedder
         self.size = size
-        self.cache: OrderedDict[str, list[float]] = OrderedDict()
+        self.cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
-    def embed(self, texts: list[str]) -> list[list[float]]:
+    def embed(self, texts: list[str]) -> list[np.ndarray]:
         missing = list(dict.fromkeys(t for t in texts if t not in self.cache))
         if missing:
-            for text, vector in zip(missing, self.embedder.embed(missing), strict=True):
-                self.cache[text] = vector
+            self._store(zip(missing, self.embedder.embed(missing), strict=True))
         for text in texts:
             self.cache.move_to_end(text)
         result = [self.cache[t] for t in texts]
         self._trim()
         return result
 
-    def embed_one(self, text: str) -> list[float]:
+    def embed_one(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
 
     def remember(self, vectors: Mapping[str, Sequence[float]]) -> None:
         """Take embeddings computed elsewhere (the corpus stores its sentences' at ingest)."""
-        for text, vector in vectors.items():
-            self.cache[text] = list(vector)
-            self.cache.move_to_end(text)
+        self._store(vectors.items())
         self._trim()
+
+    def _store(self, items: Iterable[tuple[str, Sequence[float]]]) -> None:
+        for text, vector in items:
+            self.cache[text] = np.asarray(vector, dtype=np.float32)
+            self.cache.move_to_end(text)
 
     def _trim(self) -> None:
         while len(self.cache) > self.size:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["Verdict", "check_question", "looks_like_injection", "refusal_text"]
 
@@ -125,6 +126,7 @@ _CHECKS = [
 ]
 
 
+@lru_cache(maxsize=20_000)  # passages come back question after question
 def looks_like_injection(text: str) -> bool:
     """True when a sentence speaks to an AI instead of to people: data, never an instruction."""
     return any(p.search(text) for p in _INJECTION)

@@ -30,7 +30,8 @@ class Corpus:
         self.settings = settings
         self.sessions = session_factory(settings.db_url)
         client = client or make_client(settings.retrieval.chroma_url, settings.home)
-        self.store = ChunkStore(client, settings.retrieval.collection_prefix)
+        retrieval = settings.retrieval
+        self.store = ChunkStore(client, retrieval.collection_prefix, retrieval.ef_search)
 
     @cached_property
     def embedder(self) -> Embedder:

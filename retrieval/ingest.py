@@ -129,11 +129,7 @@ class Ingestor:
         source = str(path.resolve())
         sha = doc.sha256
         existing = _find(self.corpus, source)
-        if existing and (existing.sha256, existing.audience, existing.kind) == (
-            sha,
-            audience,
-            doc.kind,
-        ):
+        if existing and _same(existing, sha, audience, doc.kind):
             self._record(FileResult(str(path), "unchanged", existing.id, existing.chunk_count))
             return
         self._batch.append(_Pending(path, source, sha, audience, doc, chunks, existing))
@@ -225,6 +221,14 @@ def sentence_row(
     matrix = np.stack([vectors[s] for s in sentences])
     return ChunkSentences(
         chunk_id=chunk_id, doc_id=doc_id, version=version, sentences=sentences, vectors=pack(matrix)
+    )
+
+
+def _same(existing: Document, sha256: str, audience: str, kind: str) -> bool:
+    """Nothing to do; a document stored before titles and sentences were embedded at ingest
+    (migration 0005) is stored again."""
+    return (existing.sha256, existing.audience, existing.kind) == (sha256, audience, kind) and (
+        existing.title_vector is not None
     )
 
 

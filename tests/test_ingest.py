@@ -3,14 +3,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers import memo, pdf_bytes, write
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from retrieval.corpus import Corpus
 from retrieval.ingest import Ingestor
 from retrieval.search import search
 from retrieval.sentences import chunk_sentences
 from retrieval.store import ChunkStore
-from twin.models import ChunkSentences
+from twin.models import ChunkSentences, Document
 
 PRICING = "We are moving Tidewater Dispatch to per-technician pricing at 49 dollars a seat."
 HIRING = "We will hire twelve field engineers in Denver before the end of the summer."
@@ -194,3 +194,17 @@ def test_sentences_follow_the_live_version_and_go_with_the_document(
     (doc,) = corpus.documents()
     corpus.remove(doc.id)
     assert stored_sentences(corpus) == {}
+
+
+def test_documents_stored_before_sentence_embeddings_are_stored_again(
+    corpus: Corpus, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "p.md", memo("Pricing", "2026-01-05", PRICING))
+    ingest(corpus, path)
+    with corpus.sessions() as session:  # as a database from before migration 0005 holds it
+        session.execute(delete(ChunkSentences))
+        session.execute(update(Document).values(title_vector=None))
+        session.commit()
+    assert ingest(corpus, path).counts["updated"] == 1
+    assert stored_sentences(corpus) and corpus.documents()[0].title_vector
+    assert ingest(corpus, path).counts["unchanged"] == 1

@@ -44,6 +44,7 @@ class RetrievalSettings(Section):
     max_file_mb: float = Field(20, gt=0)
     top_k: int = Field(5, ge=1, le=100)
     candidates: int = Field(40, ge=1)
+    ef_search: int = Field(400, ge=1)
     recency_margin: float = Field(0.25, ge=0, le=1)
     topic_similarity: float = Field(0.5, ge=-1, le=1)
     lexical_weight: float = Field(0.3, ge=0, le=1)
