@@ -36,6 +36,7 @@ from persona.results import Answer
 from persona.serve import running_server
 from retrieval.corpus import Corpus
 from retrieval.ingest import Ingestor
+from retrieval.search import search
 from twin.settings import Settings, load_settings
 
 SAMPLES = ROOT / "samples" / "corpus"
@@ -181,6 +182,7 @@ class Round:
     """One corpus size: quote mode on every question, LLM mode on a subset."""
 
     where: str
+    hit_at_5: float  # search alone: the expected document among the top 5
     answered: list[Asked]
     refused: list[Asked]
     llm: list[Asked]
@@ -213,7 +215,15 @@ def _round(
         recorded = Recorded(_served(settings, llm_url))
         llm = ask_all(_fresh(settings, corpus, recorded), subset)
         replayed = ask_all(_fresh(settings, corpus, Replayed(recorded.replies)), subset)
-    return Round(where, answered, refused, llm, replayed)
+    return Round(where, _hit_at_5(corpus, questions), answered, refused, llm, replayed)
+
+
+def _hit_at_5(corpus: Corpus, questions: list[dict[str, object]]) -> float:
+    found = 0
+    for item in questions:
+        hits = search(corpus, str(item["q"]), list(item.get("groups", [])), k=5)  # type: ignore[call-overload]
+        found += any(h.source.endswith(str(item["expected"])) for h in hits)
+    return found / len(questions)
 
 
 def run(with_llm: bool = True, llm_questions: int = LLM_QUESTIONS, scale: int = SCALE) -> str:
@@ -251,6 +261,8 @@ def _quality(sample: Round, large: Round) -> list[tuple[object, ...]]:
         return f"{measure(sample):.2f}", f"{measure(large):.2f}"
 
     rows: list[tuple[object, ...]] = [
+        ("search hit@5 (the expected document among the top 5)",
+         *both(lambda r: r.hit_at_5), f"{len(sample.answered)} questions"),
         ("refusal rate on unanswerable questions",
          *both(lambda r: _share(r.refused, "none")), f"{len(sample.refused)} questions"),
         ("answered rate on answerable questions",

@@ -100,8 +100,8 @@ def run() -> str:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return (
         f"Search latency at {TOTAL:,} chunks ({QUERIES} queries each, top {n} candidates; "
-        f"index built in {build_s:.0f} s; peak RSS {peak:.0f} MB; HNSW ef_search "
-        f"{corpus.settings.retrieval.ef_search}: of the texts in an exact top {n} of the employee "
+        f"index built in {build_s:.0f} s; peak RSS {peak:.0f} MB; HNSW {corpus.store.hnsw}: "
+        f"of the texts in an exact top {n} of the employee "
         f"partition, the HNSW top {n} holds {found:.3f})\n\n"
         + table(("query", "p50 ms", "p95 ms", "p50 vs unfiltered"), body)
     )

@@ -31,7 +31,7 @@ class Corpus:
         self.sessions = session_factory(settings.db_url)
         client = client or make_client(settings.retrieval.chroma_url, settings.home)
         retrieval = settings.retrieval
-        self.store = ChunkStore(client, retrieval.collection_prefix, retrieval.ef_search)
+        self.store = ChunkStore(client, retrieval.collection_prefix, retrieval.hnsw)
 
     @cached_property
     def embedder(self) -> Embedder:

@@ -45,10 +45,10 @@ def make_client(chroma_url: str, home: Path) -> ClientAPI:
 
 
 class ChunkStore:
-    def __init__(self, client: ClientAPI, prefix: str, ef_search: int = 400) -> None:
+    def __init__(self, client: ClientAPI, prefix: str, hnsw: dict[str, int] | None = None) -> None:
         self.client = client
         self.prefix = prefix
-        self.ef_search = ef_search
+        self.hnsw = hnsw or {}  # chromadb's HNSW settings for new partitions
         self._collections: dict[str, Collection] = {}
 
     def collection(self, audience: str) -> Collection:
@@ -57,7 +57,7 @@ class ChunkStore:
             self._collections[audience] = self.client.get_or_create_collection(
                 f"{self.prefix}-{digest}",
                 embedding_function=None,
-                configuration={"hnsw": {"space": "cosine", "ef_search": self.ef_search}},
+                configuration={"hnsw": {"space": "cosine", **self.hnsw}},  # type: ignore[typeddict-item]
                 metadata={"audience": audience},
             )
         return self._collections[audience]

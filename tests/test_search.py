@@ -59,12 +59,13 @@ def test_access_control_holds_on_a_chroma_server(
         make_settings(
             RETRIEVAL__CHROMA_URL=chroma_server,
             RETRIEVAL__COLLECTION_PREFIX=tmp_path.name[-30:],
-            RETRIEVAL__EF_SEARCH="250",
+            RETRIEVAL__HNSW_EF_SEARCH="250",
         )
     )
     _canary_corpus(corpus, tmp_path)
     assert corpus.store.client.heartbeat() > 0
-    assert corpus.store.collection("exec").configuration["hnsw"]["ef_search"] == 250  # type: ignore[index]
+    hnsw = corpus.store.collection("exec").configuration["hnsw"]  # type: ignore[index]
+    assert (hnsw["max_neighbors"], hnsw["ef_search"]) == (32, 250)  # type: ignore[index]
     assert _leaks(corpus, []) == []
     assert _leaks(corpus, ["exec"]) != []
     hits = search(corpus, "acquisition rumours all-hands", ["exec"], k=2)

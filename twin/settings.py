@@ -44,7 +44,18 @@ class RetrievalSettings(Section):
     max_file_mb: float = Field(20, gt=0)
     top_k: int = Field(5, ge=1, le=100)
     candidates: int = Field(40, ge=1)
-    ef_search: int = Field(400, ge=1)
+    hnsw_max_neighbors: int = Field(32, ge=2)
+    hnsw_ef_construction: int = Field(200, ge=1)
+    hnsw_ef_search: int = Field(400, ge=1)
+
+    @property
+    def hnsw(self) -> dict[str, int]:
+        return {
+            "max_neighbors": self.hnsw_max_neighbors,
+            "ef_construction": self.hnsw_ef_construction,
+            "ef_search": self.hnsw_ef_search,
+        }
+
     recency_margin: float = Field(0.25, ge=0, le=1)
     topic_similarity: float = Field(0.5, ge=-1, le=1)
     lexical_weight: float = Field(0.3, ge=0, le=1)
