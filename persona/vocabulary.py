@@ -7,6 +7,9 @@ Only partitions the asker may read are consulted.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from dataclasses import dataclass
+
 from persona.text import key_terms
 from retrieval.access import can_read
 from retrieval.corpus import Corpus
@@ -18,10 +21,26 @@ PAGE = 5000
 MIN_PREFIX = 4
 
 
+@dataclass(frozen=True)
+class Words:
+    """A partition's words, as a set and sorted (to find longer forms by bisection)."""
+
+    bag: frozenset[str]
+    ordered: tuple[str, ...]
+
+    @classmethod
+    def of(cls, bag: set[str]) -> Words:
+        return cls(frozenset(bag), tuple(sorted(bag)))
+
+    def has_longer_form(self, term: str) -> bool:
+        i = bisect_left(self.ordered, term)
+        return i < len(self.ordered) and self.ordered[i].startswith(term)
+
+
 class Vocabulary:
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
-        self._terms: dict[str, tuple[int, frozenset[str]]] = {}
+        self._terms: dict[str, tuple[int, Words]] = {}
 
     def unknown_terms(self, text: str, groups: list[str]) -> list[str]:
         """Content words of `text` that no readable document uses (nor a longer form of)."""
@@ -29,10 +48,10 @@ class Vocabulary:
         wanted = sorted(terms(" ".join(key_terms(text))))
         return [t for t in wanted if not _known(t, known)]
 
-    def _readable(self, groups: list[str]) -> list[frozenset[str]]:
+    def _readable(self, groups: list[str]) -> list[Words]:
         return [self._partition(a) for a in self.corpus.audiences() if can_read(a, set(groups))]
 
-    def _partition(self, audience: str) -> frozenset[str]:
+    def _partition(self, audience: str) -> Words:
         collection = self.corpus.store.collection(audience)
         count = collection.count()
         cached = self._terms.get(audience)
@@ -43,18 +62,20 @@ class Vocabulary:
             page = collection.get(include=["documents"], limit=PAGE, offset=offset)  # type: ignore[list-item]
             for text in page["documents"] or []:
                 bag |= terms(text or "")
-        self._terms[audience] = (count, frozenset(bag))
+        self._terms[audience] = (count, Words.of(bag))
         return self._terms[audience][1]
 
 
-def _known(term: str, vocabularies: list[frozenset[str]]) -> bool:
-    for bag in vocabularies:
+def _known(term: str, vocabularies: list[Words]) -> bool:
+    for words in vocabularies:
+        bag = words.bag
         if term in bag or (term.endswith("s") and term[:-1] in bag):
             return True
         if terms(f"{term}s {term}es {term}ed {term}ing") & bag:  # the stemmer's other forms
             return True
-        if len(term) >= MIN_PREFIX - 1 and any(
-            w.startswith(term) or (len(w) >= MIN_PREFIX + 1 and term.startswith(w)) for w in bag
+        if len(term) >= MIN_PREFIX - 1 and (
+            words.has_longer_form(term)
+            or any(term[:n] in bag for n in range(MIN_PREFIX + 1, len(term)))
         ):
             return True
     return False
