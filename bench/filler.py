@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select
 
 from bench.common import letter_chunks
 from retrieval.corpus import Corpus
-from retrieval.ingest import sentence_row
+from retrieval.embeddings import pack
 from retrieval.sentences import chunk_sentences
 from retrieval.store import ChunkStore
 from twin.models import ChunkSentences, Document
@@ -44,8 +44,8 @@ def make_seeds(corpus: Corpus, files: int = 8, with_sentences: bool = False) -> 
         unique = list(dict.fromkeys(s for sentences in split.values() for s in sentences))
         encoded = dict(zip(unique, corpus.embedder.encode(unique), strict=True))
         for text, sentences in split.items():
-            row = sentence_row("", 0, 1, sentences, encoded)
-            rows[text] = {"sentences": row.sentences, "vectors": row.vectors}
+            packed = pack(np.stack([encoded[s] for s in sentences]))
+            rows[text] = {"sentences": sentences, "vectors": packed}
     return Seeds(texts, vectors, rows)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import yaml
 
 from persona.answer import Answerer
 from persona.audit import AuditLog
+from persona.guard import Check, Support
 from persona.llm import LLMError, ScriptedChat
 from persona.results import Answer
 from retrieval.corpus import Corpus
@@ -197,6 +199,25 @@ def test_an_llm_answer_keeps_only_supported_sentences(
     assert "".join(tokens) == answer.answer
     system, *_, question = llm.calls[0]
     assert "Elena Marsh" in system.content and "<passages>" in question.content
+
+
+def test_llm_time_is_only_the_wait_for_tokens(
+    twin_settings: Settings, sample_corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guard's checks while the LLM streams are the pipeline's time, not the LLM's."""
+    check_many = Support.check_many
+
+    def slow_check(self: Support, items: list[str]) -> list[Check]:
+        time.sleep(0.3)
+        return check_many(self, items)
+
+    monkeypatch.setattr(Support, "check_many", slow_check)
+    llm = ScriptedChat("Every parent at Tidewater gets 20 weeks of fully paid parental leave [1].")
+    answer = Answerer(twin_settings, sample_corpus, llm).answer(
+        "How long is parental leave?", "U_TEST", []
+    )
+    assert answer.mode == "llm"
+    assert answer.latency_ms["llm"] < 150 and answer.latency_ms["generate"] >= 300
 
 
 def test_too_little_support_falls_back_to_quotes(

@@ -143,3 +143,12 @@ def test_supersede_moves_a_close_newer_statement_above_the_older() -> None:
     unchanged = supersede([0.8, 0.4, 0.79], [old, new, other], topic, margin=0.3, k=3)
     assert unchanged == [0.8, 0.4, 0.79]
     assert supersede([0.8, 0.6, 0.1], [new, old, None], topic, 0.3, 3) == [0.8, 0.6, 0.1]
+
+
+def test_the_embedder_keeps_numpy_to_one_blas_thread(corpus: Corpus) -> None:
+    """OpenBLAS threads spinning beside torch's took a 12 ms query embedding to 100 ms."""
+    from threadpoolctl import threadpool_info
+
+    corpus.embedder.embed_one("warm")
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)

@@ -48,6 +48,10 @@ class RetrievalSettings(Section):
     hnsw_ef_construction: int = Field(200, ge=1)
     hnsw_ef_search: int = Field(400, ge=1)
 
+    recency_margin: float = Field(0.25, ge=0, le=1)
+    topic_similarity: float = Field(0.5, ge=-1, le=1)
+    lexical_weight: float = Field(0.3, ge=0, le=1)
+
     @property
     def hnsw(self) -> dict[str, int]:
         return {
@@ -55,10 +59,6 @@ class RetrievalSettings(Section):
             "ef_construction": self.hnsw_ef_construction,
             "ef_search": self.hnsw_ef_search,
         }
-
-    recency_margin: float = Field(0.25, ge=0, le=1)
-    topic_similarity: float = Field(0.5, ge=-1, le=1)
-    lexical_weight: float = Field(0.3, ge=0, le=1)
 
 
 class AccessSettings(Section):
