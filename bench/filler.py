@@ -116,4 +116,5 @@ def _register(corpus: Corpus, first: int, audiences: list[str]) -> None:
             )
             for i, audience in enumerate(audiences)
         )
+        corpus.changed(session)
         session.commit()

@@ -1,7 +1,8 @@
 """The words the CEO has used, per audience: a question about a word she never used (pets, IPO,
 gym) is one she hasn't spoken about, however close its neighbours are in embedding space.
 
-Built from the chunk store on first use and rebuilt when a partition's chunk count changes.
+Built from the chunk store on first use. When the corpus generation changes (a document was
+ingested or removed, in any process), a partition whose chunk count changed is read again.
 Only partitions the asker may read are consulted.
 """
 
@@ -40,7 +41,8 @@ class Words:
 class Vocabulary:
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
-        self._terms: dict[str, tuple[int, Words]] = {}
+        self._terms: dict[str, tuple[int, Words]] = {}  # audience -> (chunk count, words)
+        self._checked: dict[str, int] = {}  # audience -> the generation it was counted at
 
     def unknown_terms(self, text: str, groups: list[str]) -> list[str]:
         """Content words of `text` that no readable document uses (nor a longer form of)."""
@@ -48,13 +50,24 @@ class Vocabulary:
         wanted = sorted(terms(" ".join(key_terms(text))))
         return [t for t in wanted if not _known(t, known)]
 
-    def _readable(self, groups: list[str]) -> list[Words]:
-        return [self._partition(a) for a in self.corpus.audiences() if can_read(a, set(groups))]
+    def load(self) -> None:
+        """Read every partition now rather than on the first question that needs it."""
+        generation = self.corpus.generation()
+        for audience in self.corpus.audiences():
+            self._partition(audience, generation)
 
-    def _partition(self, audience: str) -> Words:
+    def _readable(self, groups: list[str]) -> list[Words]:
+        generation = self.corpus.generation()
+        readable = [a for a in self.corpus.audiences() if can_read(a, set(groups))]
+        return [self._partition(a, generation) for a in readable]
+
+    def _partition(self, audience: str, generation: int) -> Words:
+        cached = self._terms.get(audience)
+        if cached and self._checked.get(audience) == generation:
+            return cached[1]
         collection = self.corpus.store.collection(audience)
         count = collection.count()
-        cached = self._terms.get(audience)
+        self._checked[audience] = generation
         if cached and cached[0] == count:
             return cached[1]
         bag: set[str] = set()

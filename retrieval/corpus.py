@@ -9,12 +9,13 @@ from functools import cached_property
 
 import numpy as np
 from chromadb.api import ClientAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from retrieval.embeddings import Embedder, unpack
 from retrieval.store import ChunkStore, make_client
 from twin.db import session_factory
-from twin.models import ChunkSentences, Document
+from twin.models import ChunkSentences, CorpusState, Document
 from twin.settings import Settings
 
 
@@ -32,17 +33,31 @@ class Corpus:
         client = client or make_client(settings.retrieval.chroma_url, settings.home)
         retrieval = settings.retrieval
         self.store = ChunkStore(client, retrieval.collection_prefix, retrieval.hnsw)
+        self._audiences: tuple[int, list[str]] = (-1, [])
 
     @cached_property
     def embedder(self) -> Embedder:
         retrieval = self.settings.retrieval
         return Embedder(retrieval.embedding_model, retrieval.embedding_batch_size)
 
+    def generation(self) -> int:
+        """Goes up whenever the live documents change, in this process or another."""
+        with self.sessions() as session:
+            return session.scalar(select(CorpusState.generation)) or 0
+
+    @staticmethod
+    def changed(session: Session) -> None:
+        """Count a change of the live documents, in the transaction that makes it."""
+        session.execute(update(CorpusState).values(generation=CorpusState.generation + 1))
+
     def audiences(self) -> list[str]:
         """Audiences that have at least one live document."""
-        with self.sessions() as session:
-            query = select(Document.audience).where(Document.version > 0).distinct()
-            return list(session.scalars(query))
+        generation = self.generation()
+        if self._audiences[0] != generation:
+            with self.sessions() as session:
+                query = select(Document.audience).where(Document.version > 0).distinct()
+                self._audiences = (generation, sorted(session.scalars(query)))
+        return list(self._audiences[1])
 
     def documents(self) -> list[Document]:
         with self.sessions() as session:
@@ -86,6 +101,7 @@ class Corpus:
             if doc is None:
                 return None
             session.delete(doc)
+            self.changed(session)
             session.commit()
         self.store.delete_versions(doc.audience, doc_id)
         return doc

@@ -212,6 +212,7 @@ class Ingestor:
             row.ingested_by = self.ingested_by
             row.ingested_at = utcnow()
             row.text_preview = pending.doc.text[:500]
+            self.corpus.changed(session)
             session.commit()
 
 

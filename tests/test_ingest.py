@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ from retrieval.search import search
 from retrieval.sentences import chunk_sentences
 from retrieval.store import ChunkStore
 from twin.models import ChunkSentences, Document
+from twin.settings import Settings
 
 PRICING = "We are moving Tidewater Dispatch to per-technician pricing at 49 dollars a seat."
 HIRING = "We will hire twelve field engineers in Denver before the end of the summer."
@@ -132,6 +134,24 @@ def test_remove_unregisters_and_deletes_chunks(corpus: Corpus, tmp_path: Path) -
     assert corpus.documents() == [] and corpus.store.count("all") == 0
     assert doc_ids(corpus, "field engineers") == []
     assert corpus.remove(doc.id) is None
+
+
+def test_every_change_of_the_live_documents_is_counted(
+    corpus: Corpus, tmp_path: Path, make_settings: Callable[..., Settings], database_url: str
+) -> None:
+    elsewhere = Corpus(make_settings(database_url))  # another process's view, its own caches
+    assert elsewhere.audiences() == []
+    start = corpus.generation()
+    path = write(tmp_path / "h.md", memo("Hiring", "2026-02-01", HIRING, audience="exec"))
+    ingest(corpus, path)
+    assert corpus.generation() == start + 1 and elsewhere.audiences() == ["exec"]
+    ingest(corpus, path)
+    assert corpus.generation() == start + 1  # unchanged: nothing to count
+    path.write_text(memo("Hiring", "2026-02-01", HIRING))
+    ingest(corpus, path)
+    assert corpus.generation() == start + 2 and elsewhere.audiences() == ["all"]
+    corpus.remove(corpus.documents()[0].id)
+    assert corpus.generation() == start + 3 and elsewhere.audiences() == []
 
 
 def test_changing_the_audience_moves_the_chunks(corpus: Corpus, tmp_path: Path) -> None:

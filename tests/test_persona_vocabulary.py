@@ -1,8 +1,16 @@
-"""Which words of a question the CEO has never used: no models needed."""
+"""Which words of a question the CEO has never used."""
 
 from __future__ import annotations
 
-from persona.vocabulary import Words, _known
+from collections.abc import Callable
+from pathlib import Path
+
+from helpers import memo, write
+
+from persona.vocabulary import Vocabulary, Words, _known
+from retrieval.corpus import Corpus
+from retrieval.ingest import Ingestor
+from twin.settings import Settings
 
 
 def test_a_word_is_known_in_any_of_its_forms() -> None:
@@ -21,3 +29,17 @@ def test_every_readable_partition_counts() -> None:
     memos, board = Words.of({"remote"}), Words.of({"acquisition"})
     assert not _known("acquisition", [memos])
     assert _known("acquisition", [memos, board])
+
+
+def test_words_of_a_document_ingested_elsewhere_are_known_at_once(
+    corpus: Corpus, tmp_path: Path, make_settings: Callable[..., Settings], database_url: str
+) -> None:
+    vocabulary = Vocabulary(Corpus(make_settings(database_url)))  # the bot's process
+    hiring = write(tmp_path / "h.md", memo("Hiring", "2026-02-01", "We are hiring in Denver."))
+    Ingestor(corpus, "admin").run([hiring])
+    assert vocabulary.unknown_terms("Are we hiring in Denver or Lisbon?", []) == ["lisbon"]
+    lisbon = write(tmp_path / "l.md", memo("Lisbon", "2026-03-01", "Lisbon opens in May."))
+    Ingestor(corpus, "admin").run([lisbon])
+    assert vocabulary.unknown_terms("Are we hiring in Denver or Lisbon?", []) == []
+    corpus.remove(next(d.id for d in corpus.documents() if d.title == "Lisbon"))
+    assert vocabulary.unknown_terms("Are we hiring in Denver or Lisbon?", []) == ["lisbon"]

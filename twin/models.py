@@ -67,6 +67,16 @@ class ChunkSentences(Base):
     vectors: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class CorpusState(Base):
+    """One row whose generation goes up in every transaction that changes which documents are
+    live (ingest's switch, removal): a cheap key for caches of the corpus, in any process."""
+
+    __tablename__ = "corpus_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Thread(Base):
     """A conversation: follow-up questions in one thread build on its earlier turns."""
 
