@@ -128,6 +128,7 @@ class HttpServer:
 
 def run(bot: Bot, host: str, port: int, stop: threading.Event) -> None:
     """Serve until `stop` is set: Socket Mode or HTTP, with the housekeeping thread."""
+    bot.services.answerer.warm_up()
     housekeeper = Housekeeper(bot.services).start()
     bot.services.video.start_worker()  # jobs queued before a restart are taken up again
     try:

@@ -36,7 +36,7 @@ from persona.safety import check_question, refusal_text
 from persona.streaming import Emitter, GuardedStream, TokenCallback
 from persona.vocabulary import Vocabulary
 from retrieval.corpus import Corpus
-from retrieval.search import search
+from retrieval.search import query_partitions, search
 from twin.settings import Settings
 
 __all__ = ["Answer", "Answerer", "Citation", "make_llm"]
@@ -124,6 +124,15 @@ class Answerer:
         examples = voice_examples(self.corpus, self.settings.persona)
         return system_prompt(self.settings.persona, examples, self.settings.answer.max_sentences)
 
+    def warm_up(self) -> None:
+        """Load what the first questions would otherwise wait for (the embedding model, every
+        partition's words, the system prompt): seconds at 100k chunks."""
+        vector = self.embedder.embed_one("warm up")
+        query_partitions(self.corpus, self.corpus.audiences(), vector, 1)  # loads each index
+        self.vocabulary.load()
+        if self.llm is not None:
+            _ = self.system
+
     def answer(
         self,
         question: str,
@@ -185,7 +194,7 @@ class Answerer:
         """Relevant passages with at least one sentence of the CEO's own; numbered 1..n."""
         cfg = self.settings.answer
         vector = self.embedder.embed_one(query)
-        hits = search(self.corpus, query, groups, cfg.passages, embedding=vector.tolist())
+        hits = search(self.corpus, query, groups, cfg.passages, embedding=vector)
         relevant = [h for h in hits if h.score >= cfg.min_score]
         stored = self.corpus.stored_vectors(
             [h.chunk_id for h in relevant], {h.doc_id for h in relevant}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from chromadb.api.models.Collection import Collection
 
 from persona.answer import Answerer
 from persona.audit import AuditLog
@@ -263,3 +264,19 @@ def test_answering_embeds_nothing_of_the_corpus(
     titles = {d.title for d in sample_corpus.documents()}
     assert embedded[0] == question
     assert set(embedded[1:]) <= titles, set(embedded[1:]) - titles
+
+
+def test_after_warming_up_no_question_waits_for_the_corpus_words(
+    twin_settings: Settings, sample_corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`twin serve` warms up at startup; reading a partition's words takes seconds at 100k."""
+    answerer = Answerer(twin_settings, sample_corpus)
+    answerer.warm_up()
+
+    def read_all(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a partition's chunks were read while answering")
+
+    monkeypatch.setattr(Collection, "get", read_all)
+    for groups in ([], ["exec"]):
+        answer = answerer.answer("What is our remote work policy?", "U_TEST", groups)
+        assert answer.mode == "quotes", answer.body
