@@ -101,6 +101,10 @@ class Support:
     def check(self, sentence: str) -> Check:
         return self.check_many([sentence])[0]
 
+    def prepare(self, sentence: str) -> None:
+        """Embed a sentence ahead of its check (a cached embedder keeps the vector)."""
+        self.embedder.embed([strip_citations(sentence)])
+
     def check_many(self, items: list[str]) -> list[Check]:
         plain = [strip_citations(s) for s in items]
         if not self.sentences or not plain:

