@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -60,7 +60,7 @@ def search(
     query: str,
     groups: Iterable[str],
     k: int | None = None,
-    embedding: list[float] | None = None,
+    embedding: Sequence[float] | None = None,
 ) -> list[Hit]:
     """The k best chunks for `query` that a member of `groups` may read (`embedding`: the
     query's, when the caller has it already)."""
@@ -91,7 +91,7 @@ _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="partition-query")
 
 
 def query_partitions(
-    corpus: Corpus, audiences: list[str], embedding: list[float], n: int
+    corpus: Corpus, audiences: list[str], embedding: Sequence[float], n: int
 ) -> list[StoredChunk]:
     """Each readable partition, queried in parallel (chromadb's core releases the GIL)."""
     if len(audiences) == 1:
@@ -127,7 +127,7 @@ def rank(
         for c, lex in zip(chunks, lexical, strict=True)
     ]
     dates = [docs[c.doc_id].date for c in chunks]
-    vectors = np.array([c.embedding for c in chunks])
+    vectors = np.stack([c.embedding for c in chunks])
     same_topic = vectors @ vectors.T >= topic_similarity
     scores = supersede(relevance, dates, same_topic, recency_margin, k)
     hits = [_hit(c, docs[c.doc_id], score) for c, score in zip(chunks, scores, strict=True)]

@@ -8,12 +8,14 @@ chromadb's filtered query is ~90x slower than an unfiltered one at 100k chunks (
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
@@ -27,7 +29,7 @@ class StoredChunk:
     text: str
     distance: float
     metadata: dict[str, Any]
-    embedding: list[float]
+    embedding: np.ndarray
 
 
 def make_client(chroma_url: str, home: Path) -> ClientAPI:
@@ -84,7 +86,7 @@ class ChunkStore:
             where = {"$and": [where, {"version": {"$ne": keep}}]}
         self.collection(audience).delete(where=where)  # type: ignore[arg-type]
 
-    def query(self, audience: str, embedding: list[float], n: int) -> list[StoredChunk]:
+    def query(self, audience: str, embedding: Sequence[float], n: int) -> list[StoredChunk]:
         result = self.collection(audience).query(
             query_embeddings=[embedding],  # type: ignore[arg-type]
             n_results=n,
@@ -106,7 +108,7 @@ class ChunkStore:
                 text=text or "",
                 distance=float(distance),
                 metadata=dict(meta),
-                embedding=list(vector),
+                embedding=np.asarray(vector, dtype=np.float32),
             )
             for chunk_id, text, meta, distance, vector in rows
         ]
