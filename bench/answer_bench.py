@@ -4,11 +4,12 @@
     python -m bench.answer_bench --no-llm   # quote mode only
 
 Overhead is everything but LLM generation: the wall time of `Answerer.answer` (retrieval,
-evidence, guard, composition, policy, the audit write) minus the time spent waiting on the
-LLM. In LLM mode the real server's replies are recorded and replayed at once, so the overhead
-is measured without the local server taking both cores: the time before the stream starts plus
-the time after its last piece. The guard's per-sentence checks in between overlap generation
-on a real server; they are reported on their own. Every question is asked once, of a fresh
+evidence, guard, composition, policy, the audit write) minus the time the LLM took. In LLM mode
+the real server's replies are recorded with the time each piece arrived, then replayed at that
+pace, so the local server does not take both cores from the pipeline while it is timed: the
+overhead is the answer's wall time minus the reply's recorded duration. Work done between
+pieces (the guard's per-sentence checks) costs nothing unless it falls behind the stream; it is
+also reported on its own. Every question is asked once, of a fresh
 answerer, so nothing is cached from an earlier asking. At 100k the sample corpus sits among
 bench.filler's 100k chunks. Accuracy: the answer cites the question's expected document (exec
 questions are asked as an exec). Refusals: the share of `unanswerable` questions answered "I
@@ -55,39 +56,64 @@ class Asked:
     question: dict[str, object]
     answer: Answer
     overhead_ms: float
-    streaming_ms: float = 0.0  # pipeline work while the LLM streams (the guard's checks)
+    streaming_ms: float = 0.0  # pipeline work between the LLM's pieces (the guard)
+
+
+@dataclass
+class Reply:
+    """One streamed reply: its pieces with the seconds after the request each arrived, and the
+    seconds until the stream ended (or, if the pipeline stopped reading, its last piece)."""
+
+    pieces: list[tuple[float, str]]
+    duration: float = 0.0
 
 
 class Recorded(ChatModel):
-    """The real LLM, keeping each reply's pieces so that it can be replayed."""
+    """The real LLM, keeping each reply's pieces and their timing so that it can be replayed."""
 
     def __init__(self, llm: ChatModel) -> None:
         self.llm = llm
         self.name = llm.name
-        self.replies: list[list[str]] = []
+        self.replies: list[Reply] = []
 
     def stream(self, messages: list[Message], max_tokens: int | None = None) -> Iterator[str]:
-        pieces: list[str] = []
-        self.replies.append(pieces)
+        reply = Reply([])
+        self.replies.append(reply)
+        start = time.perf_counter()
         for piece in self.llm.stream(messages, max_tokens):
-            pieces.append(piece)
+            reply.pieces.append((time.perf_counter() - start, piece))
+            reply.duration = reply.pieces[-1][0]
             yield piece
+        reply.duration = time.perf_counter() - start
 
 
 class Replayed(ChatModel):
-    """Recorded replies, streamed at once; notes when a stream starts and hands its last piece."""
+    """Recorded replies at their recorded pace: a piece is handed over no sooner than the server
+    sent it, later if the pipeline is still busy with the one before. Keeps the duration of
+    the last reply and how much of it the pipeline spent working rather than waiting."""
 
     name = "replayed"
 
-    def __init__(self, replies: list[list[str]]) -> None:
+    def __init__(self, replies: list[Reply]) -> None:
         self.replies = list(replies)
-        self.started = self.ended = 0.0
+        self.duration = self.working = 0.0
 
     def stream(self, messages: list[Message], max_tokens: int | None = None) -> Iterator[str]:
-        self.started = self.ended = time.perf_counter()
-        for piece in self.replies.pop(0):
-            self.ended = time.perf_counter()
+        reply = self.replies.pop(0)
+        self.duration, self.working = reply.duration, 0.0
+        start = resumed = time.perf_counter()
+        for at, piece in reply.pieces:
+            resumed = self._wait(start + at, resumed)
             yield piece
+        self._wait(start + reply.duration, resumed)
+
+    def _wait(self, until: float, resumed: float) -> float:
+        """Sleep until `until`; count the time since the pipeline last resumed as its work."""
+        now = time.perf_counter()
+        self.working += now - resumed
+        if until > now:
+            time.sleep(until - now)
+        return time.perf_counter()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -99,24 +125,22 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def ask_all(answerer: Answerer, questions: list[dict[str, object]]) -> list[Asked]:
-    """Ask each question once. With a replayed LLM, the overhead is the time before the stream
-    starts plus the time after its last piece; the guard's work in between runs while a real
-    server generates."""
+    """Ask each question once; the overhead is the wall time minus the LLM's (a replayed
+    reply's recorded duration, else the time spent waiting on the stream)."""
     asked = []
     for item in questions:
         groups = list(item.get("groups", []))  # type: ignore[call-overload]
         user = "U_CEO" if groups else "U_EMPLOYEE"
         replay = answerer.llm if isinstance(answerer.llm, Replayed) else None
-        start = time.perf_counter()
         if replay:
-            replay.started = replay.ended = 0.0
+            replay.duration = replay.working = 0.0
+        start = time.perf_counter()
         answer = answerer.answer(str(item["q"]), user, groups)
-        end = time.perf_counter()
-        overhead, streaming = (end - start) * 1000 - answer.latency_ms.get("llm", 0), 0.0
-        if replay and replay.started:
-            streaming = (replay.ended - replay.started) * 1000
-            overhead = ((replay.started - start) + (end - replay.ended)) * 1000
-        asked.append(Asked(item, answer, overhead, streaming))
+        wall = (time.perf_counter() - start) * 1000
+        if replay:
+            asked.append(Asked(item, answer, wall - replay.duration * 1000, replay.working * 1000))
+        else:
+            asked.append(Asked(item, answer, wall - answer.latency_ms.get("llm", 0)))
     return asked
 
 
@@ -144,12 +168,9 @@ def _free_port() -> int:
 
 
 def _fresh(settings: Settings, corpus: Corpus, llm: ChatModel | None = None) -> Answerer:
-    """A new answerer (empty caches), warmed up like a long-running process: the model loaded,
-    the system prompt (with examples of her wording, found by search) built."""
+    """A new answerer (empty caches), warmed up as `twin serve` does at startup."""
     answerer = Answerer(settings, corpus, llm)
-    answerer.answer("warm up", "U_EMPLOYEE", [])
-    if llm is not None:
-        _ = answerer.system
+    answerer.warm_up()
     return answerer
 
 
@@ -242,7 +263,7 @@ def run(with_llm: bool = True, llm_questions: int = LLM_QUESTIONS, scale: int = 
     return "\n\n".join([
         "## Answer pipeline",
         table(["corpus", "mode", "questions", "overhead p50 ms", "overhead p95 ms",
-               "guard while streaming p50 ms", "total p50 ms", "answers by mode"],
+               "work while streaming p50 ms", "total p50 ms", "answers by mode"],
               sample.rows() + large.rows()),
         table(["measure", "sample corpus", f"sample + {scale:,} chunks", "on"],
               _quality(sample, large)),
