@@ -103,7 +103,8 @@ class Support:
 
     def prepare(self, sentence: str) -> None:
         """Embed a sentence ahead of its check (a cached embedder keeps the vector)."""
-        self.embedder.embed([strip_citations(sentence)])
+        if self.sentences:  # else the check needs no embedding
+            self.embedder.embed([strip_citations(sentence)])
 
     def check_many(self, items: list[str]) -> list[Check]:
         plain = [strip_citations(s) for s in items]

@@ -52,14 +52,14 @@ class Vocabulary:
 
     def load(self) -> None:
         """Read every partition now rather than on the first question that needs it."""
-        generation = self.corpus.generation()
-        for audience in self.corpus.audiences():
-            self._partition(audience, generation)
+        self._partitions(self.corpus.audiences())
 
     def _readable(self, groups: list[str]) -> list[Words]:
+        return self._partitions([a for a in self.corpus.audiences() if can_read(a, set(groups))])
+
+    def _partitions(self, audiences: list[str]) -> list[Words]:
         generation = self.corpus.generation()
-        readable = [a for a in self.corpus.audiences() if can_read(a, set(groups))]
-        return [self._partition(a, generation) for a in readable]
+        return [self._partition(a, generation) for a in audiences]
 
     def _partition(self, audience: str, generation: int) -> Words:
         cached = self._terms.get(audience)
