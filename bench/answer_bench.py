@@ -30,8 +30,8 @@ import yaml
 
 from bench.common import ROOT, machine, table
 from bench.filler import fill, make_seeds
+from bench.guard_eval import evaluate
 from persona.answer import Answerer, make_llm
-from persona.guard import evaluate
 from persona.llm import ChatModel, Message
 from persona.results import Answer
 from persona.serve import running_server

@@ -19,9 +19,9 @@ from sqlalchemy import func, insert, select
 from bench.common import letter_chunks
 from retrieval.corpus import Corpus
 from retrieval.embeddings import pack
-from retrieval.sentences import chunk_sentences
 from retrieval.store import ChunkStore
 from twin.models import ChunkSentences, Document
+from twin.text import chunk_sentences
 
 AUDIENCES = {"all": 0.85, "exec": 0.10, "finance": 0.05}
 PER_DOC = 10

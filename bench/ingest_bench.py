@@ -14,8 +14,8 @@ from collections.abc import Callable
 from bench.common import letter_chunks, letter_files, table
 from retrieval.corpus import Corpus
 from retrieval.ingest import Ingestor
-from retrieval.sentences import chunk_sentences
 from twin.settings import load_settings
+from twin.text import chunk_sentences
 
 FILES = 10
 

@@ -73,7 +73,8 @@ def _hwm_kb(pid: str) -> int:
 
 
 def run_case(size: int, seconds: float, backend: str, preset: str | None) -> dict[str, Any]:
-    from render import Renderer, RenderSettings
+    from render.pipeline import Renderer
+    from twin.sections.render import RenderSettings
 
     options: dict[str, Any] = {"size": size, "fps": 25, "backend": backend}
     if preset:

@@ -13,6 +13,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 
@@ -50,7 +51,7 @@ def run() -> str:
         queries = [corpus.embedder.embed_one(q) for q in _queries()]
         it = iter(range(10**9))
 
-        def query() -> list[float]:
+        def query() -> np.ndarray:
             return queries[next(it) % len(queries)]
 
         n = corpus.settings.retrieval.candidates
@@ -61,7 +62,7 @@ def run() -> str:
                 query_embeddings=[query()],
                 n_results=n,
                 include=include,  # type: ignore[arg-type]
-                where={"audience": {"$in": audiences}},
+                where=cast(Any, {"audience": {"$in": audiences}}),
             )
 
         rows = [
@@ -107,10 +108,10 @@ def run() -> str:
     )
 
 
-def recall(corpus: Corpus, audience: str, queries: list[list[float]], n: int) -> float:
+def recall(corpus: Corpus, audience: str, queries: list[np.ndarray], n: int) -> float:
     """Share of the texts among the exact top-n chunks that the HNSW top-n holds too, averaged
     over queries (texts, not ids: filler chunks repeat their seeds' texts)."""
-    stored = corpus.store.collection(audience).get(include=["embeddings", "documents"])  # type: ignore[list-item]
+    stored = corpus.store.collection(audience).get(include=["embeddings", "documents"])
     texts, vectors = stored["documents"], np.array(stored["embeddings"])
     shares = []
     for query in queries:

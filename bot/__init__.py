@@ -1,5 +1,4 @@
 """The Slack front door: a bolt app that translates Slack in and out of the answer pipeline.
 
-`twin serve` builds it (bot.server.build_bot) and runs it over Socket Mode or HTTP. This package
-file imports nothing: twin.settings imports bot.config, which must stay free of `twin`.
+`twin serve` builds it (bot.server.build_bot) and runs it over Socket Mode or HTTP.
 """

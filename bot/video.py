@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks import notice_text
 from bot.store import APPROVED, PENDING, REJECTED
 from persona.audit import AuditLog
+from persona.spoken import spoken_script
 from render.errors import RenderError
 from render.publish import Publisher, RetryPublish
 
@@ -32,17 +32,9 @@ if TYPE_CHECKING:
     from render.worker import InProcessWorker
     from twin.settings import Settings
 
-__all__ = ["SlackPublisher", "VideoReplies", "slack_publisher", "speakable"]
+__all__ = ["SlackPublisher", "VideoReplies", "slack_publisher"]
 
 log = logging.getLogger(__name__)
-
-_MARKERS = re.compile(r"\s*\[\d+\]")
-_MARKUP = re.compile(r"[*_`~#>]+")
-
-
-def speakable(body: str) -> str:
-    """The answer as words to speak: no citation markers, no Markdown marks."""
-    return " ".join(_MARKUP.sub("", _MARKERS.sub("", body)).split())
 
 
 class VideoReplies:
@@ -73,11 +65,7 @@ class VideoReplies:
         queue = self.queue()
         if queue.find(key) is not None:
             return notice_text("video_already")
-        from render.script import video_script
-
-        render = self.services.settings.render
-        limit = min(render.script_max_chars, render.max_chars)
-        script, shortened = video_script(speakable(text), limit, render.script_note)
+        script, shortened = spoken_script(text, self.services.settings)
         notice = notice_text("video_started", user=user)
         if shortened:
             notice += notice_text("video_shortened")

@@ -7,6 +7,4 @@ Front doors (Slack, `twin ask`) call one thing:
 
     answerer = Answerer(settings, corpus, make_llm(settings.llm))
     answer = answerer.answer(question, user_id, groups, thread_id=None, on_token=callback)
-
-This package imports nothing here, so that twin.settings can import persona.config.
 """

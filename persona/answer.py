@@ -25,7 +25,7 @@ from persona.changes import detect_change
 from persona.conversation import Conversations, Turn, condense
 from persona.evidence import Evidence, gather
 from persona.examples import voice_examples
-from persona.guard import CachedEmbedder, Guard, Support
+from persona.guard import Guard, Support
 from persona.llm import ChatModel, LLMError, make_llm
 from persona.passages import Passage, build_passages
 from persona.policy import Policy
@@ -36,8 +36,10 @@ from persona.safety import check_question, refusal_text
 from persona.streaming import Emitter, GuardedStream, TokenCallback
 from persona.vocabulary import Vocabulary
 from retrieval.corpus import Corpus
+from retrieval.embeddings import CachedEmbedder
 from retrieval.search import query_partitions, search
 from twin.settings import Settings
+from twin.text import MARKER
 
 __all__ = ["Answer", "Answerer", "Citation", "make_llm"]
 
@@ -46,7 +48,6 @@ log = logging.getLogger(__name__)
 CANT_ANSWER = (
     "I can't answer right now: something went wrong on my side. Please try again in a few minutes."
 )
-MARKER = re.compile(r"\[(\d+)\]")
 
 
 @dataclass

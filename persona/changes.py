@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from persona.config import AnswerSettings
 from persona.evidence import Evidence
-from persona.guard import Embeds, Support
+from persona.guard import Support
 from persona.passages import Passage
-from retrieval.sentences import sentences
+from retrieval.embeddings import Embedder
+from twin.sections.persona import AnswerSettings
+from twin.text import sentences
 
 __all__ = ["CHANGE_MARKERS", "Change", "detect_change", "topic_similarity"]
 
@@ -56,7 +57,7 @@ def _mean(support: Support, n: int) -> np.ndarray:
 def detect_change(
     evidence: Evidence,
     settings: AnswerSettings,
-    embedder: Embeds,
+    embedder: Embedder,
     preambles: dict[int, str] | None = None,
 ) -> Change | None:
     """The newest document near the top with an older one on the same topic, far apart.
@@ -106,7 +107,7 @@ def _document_similarity(evidence: Evidence, a: Passage, b: Passage) -> float:
 
 
 def _says_changed(
-    newer: Passage, older: Passage, preamble: str, evidence: Evidence, embedder: Embeds
+    newer: Passage, older: Passage, preamble: str, evidence: Evidence, embedder: Embedder
 ) -> bool:
     """A change-of-mind sentence in the newer document that is about this topic."""
     claims = _change_claims(f"{preamble}\n\n{newer.hit.text}")
@@ -128,7 +129,7 @@ def _change_claims(text: str) -> list[list[str]]:
     ]
 
 
-def _window_vector(window: list[str], embedder: Embeds) -> np.ndarray:
+def _window_vector(window: list[str], embedder: Embedder) -> np.ndarray:
     """The mean of the sentences' embeddings (stored at ingest, so nothing new is embedded)."""
     mean = np.array(embedder.embed(window), dtype=np.float32).mean(axis=0)
     return mean / (float(np.linalg.norm(mean)) or 1.0)

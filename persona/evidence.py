@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from persona.guard import Embeds, Guard, Support
+from persona.guard import Guard, Support
 from persona.passages import Passage
 from persona.text import terms
+from retrieval.embeddings import Embedder
 
 __all__ = ["Evidence", "gather", "sentence_scores"]
 
@@ -30,7 +31,7 @@ class Evidence:
         return float(self.scores[owned].max()) if owned.any() else 0.0
 
 
-def gather(query: str, passages: list[Passage], embedder: Embeds, guard: Guard) -> Evidence:
+def gather(query: str, passages: list[Passage], embedder: Embedder, guard: Guard) -> Evidence:
     """Embed the query, titles and the CEO's sentences in one batch and score them."""
     titles = [p.hit.title for p in passages]
     embedder.embed([query, *titles, *(s for p in passages for s in p.own)])

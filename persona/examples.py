@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from persona.config import PersonaSettings
 from persona.passages import build_passages
 from retrieval.corpus import Corpus
 from retrieval.search import search
+from twin.sections.persona import PersonaSettings
 
 __all__ = ["voice_examples"]
 

@@ -9,10 +9,20 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
 
-from persona.config import LLMSettings
+from pydantic import SecretStr
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential,
+)
+
+from twin.sections.persona import LLMSettings
 
 __all__ = ["ChatModel", "LLMError", "Message", "OpenAIChat", "ScriptedChat", "make_llm"]
 
@@ -59,7 +69,7 @@ class OpenAIChat(ChatModel):
         self.client = ChatOpenAI(
             base_url=settings.base_url,
             model=settings.model,
-            api_key=api_key or "not-needed",  # type: ignore[arg-type]
+            api_key=SecretStr(api_key or "not-needed"),
             timeout=timeout,
             max_retries=0,  # retried here, only before the first token
             temperature=settings.temperature,
@@ -69,23 +79,40 @@ class OpenAIChat(ChatModel):
     def stream(self, messages: list[Message], max_tokens: int | None = None) -> Iterator[str]:
         limit = max_tokens or self.settings.max_tokens
         deadline = time.monotonic() + self.settings.deadline_s
-        for attempt in range(self.settings.max_retries + 1):
-            started = False
-            try:
-                for piece in self._tokens(messages, limit, deadline):
-                    started = True
-                    yield piece
-                return
-            except LLMError:
-                raise
-            except Exception as exc:  # openai, httpx and socket errors alike
-                reason = _describe(exc)
-                if started:
-                    raise LLMError(reason, partial=True) from exc
-                if attempt == self.settings.max_retries or time.monotonic() > deadline:
-                    raise LLMError(reason) from exc
-                log.warning("LLM call failed (%s); retry %d", reason, attempt + 1)
-                time.sleep(min(self.settings.backoff_s * 2**attempt, 8.0))
+        try:
+            first, rest = self._open(messages, limit, deadline)
+        except LLMError:
+            raise
+        except Exception as exc:  # openai, httpx and socket errors alike
+            raise LLMError(_describe(exc)) from exc
+        if first is None:
+            return
+        yield first
+        try:
+            yield from rest
+        except LLMError:
+            raise
+        except Exception as exc:
+            raise LLMError(_describe(exc), partial=True) from exc
+
+    def _open(
+        self, messages: list[Message], limit: int, deadline: float
+    ) -> tuple[str | None, Iterator[str]]:
+        """Start a stream and wait for its first piece, retrying with backoff until then (once
+        words have reached the asker, a retry would repeat them)."""
+        retrying = Retrying(
+            stop=stop_after_attempt(self.settings.max_retries + 1)
+            | stop_after_delay(self.settings.deadline_s),
+            wait=wait_exponential(multiplier=self.settings.backoff_s, max=8.0),
+            retry=retry_if_not_exception_type(LLMError),
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                tokens = self._tokens(messages, limit, deadline)
+                return next(tokens, None), tokens
+        raise AssertionError("unreachable: tenacity reraises the last error")
 
     def _tokens(self, messages: list[Message], limit: int, deadline: float) -> Iterator[str]:
         payload = [(m.role, m.content) for m in messages]
@@ -105,7 +132,8 @@ class OpenAIChat(ChatModel):
                         partial=count > 0,
                     )
         finally:
-            stream.close()
+            if isinstance(stream, Generator):
+                stream.close()
 
 
 class ScriptedChat(ChatModel):
@@ -132,6 +160,12 @@ def make_llm(settings: LLMSettings, environ: Mapping[str, str] | None = None) ->
         return None
     env = os.environ if environ is None else environ
     return OpenAIChat(settings, api_key=env.get(settings.api_key_env))
+
+
+def _log_retry(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    reason = _describe(error) if error else "no answer"
+    log.warning("LLM call failed (%s); retry %d", reason, state.attempt_number)
 
 
 def _describe(exc: BaseException) -> str:

@@ -13,7 +13,7 @@ from datetime import date
 from persona.safety import looks_like_injection
 from persona.text import is_speaker
 from retrieval.search import Hit
-from retrieval.sentences import sentences, speaker_lines
+from twin.text import sentences, speaker_lines
 
 
 @dataclass

@@ -11,8 +11,8 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from persona.config import PolicySettings, Topic
 from persona.llm import ChatModel, LLMError, Message
+from twin.sections.persona import PolicySettings, Topic
 
 __all__ = ["Policy", "Review"]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from persona.config import PersonaSettings
 from persona.llm import Message
 from persona.passages import Passage
+from twin.sections.persona import PersonaSettings
 
 __all__ = ["answer_messages", "condense_messages", "system_prompt"]
 

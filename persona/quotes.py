@@ -13,10 +13,10 @@ from datetime import date
 import numpy as np
 
 from persona.changes import CHANGE_MARKERS, Change
-from persona.config import AnswerSettings
 from persona.guard import Support
 from persona.passages import Passage
 from persona.text import word_count
+from twin.sections.persona import AnswerSettings
 
 __all__ = ["Quote", "choose_quotes", "compose", "describe", "month_year"]
 

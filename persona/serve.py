@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from persona.config import ServeSettings
+from twin.sections.persona import ServeSettings
 
 __all__ = ["ModelNotFound", "resolve_gguf", "running_server", "server_command", "wait_until_ready"]
 

@@ -13,8 +13,7 @@ from collections.abc import Callable
 
 from persona.guard import Support
 from persona.passages import Passage
-from persona.text import strip_citations
-from retrieval.sentences import sentences
+from twin.text import sentences, strip_citations
 
 __all__ = ["Emitter", "GuardedStream", "TokenCallback", "cited"]
 

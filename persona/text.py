@@ -1,15 +1,13 @@
-"""Plain-text helpers for answers: key terms of a question, citations, speakers."""
+"""Plain-text helpers for answers: key terms of a question, speakers."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from retrieval.search import STOPWORDS, WORD, terms
 
-__all__ = ["key_terms", "strip_citations", "terms"]
+__all__ = ["key_terms", "terms"]
 
-_CITATION = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 # Words of a question that do not name its topic (kept out of key terms).
 _QUESTION_WORDS_TEXT = """
 what why how when where who which whom whose tell think thought say said says explain
@@ -20,10 +18,6 @@ anyone anybody someone somebody everyone everybody nobody everything nothing thi
 stuff lot lots kind sort ever never much many like get got make made want wants way
 """
 QUESTION_WORDS = frozenset(_QUESTION_WORDS_TEXT.split())
-
-
-def strip_citations(text: str) -> str:
-    return _CITATION.sub("", text).strip()
 
 
 def key_terms(text: str) -> list[str]:

@@ -72,7 +72,7 @@ class Vocabulary:
             return cached[1]
         bag: set[str] = set()
         for offset in range(0, count, PAGE):
-            page = collection.get(include=["documents"], limit=PAGE, offset=offset)  # type: ignore[list-item]
+            page = collection.get(include=["documents"], limit=PAGE, offset=offset)
             for text in page["documents"] or []:
                 bag |= terms(text or "")
         self._terms[audience] = (count, Words.of(bag))

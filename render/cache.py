@@ -13,7 +13,7 @@ import json
 import time
 from pathlib import Path
 
-from render.config import RenderSettings
+from twin.sections.render import RenderSettings
 
 __all__ = ["CACHE_VERSION", "cache_key", "clip_path", "remove_stale_parts"]
 

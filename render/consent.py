@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import ColumnElement, and_, exists, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from render.errors import RenderError
 from twin.db import session_factory
@@ -89,7 +89,9 @@ def parse_scope(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(s for s in SCOPES if s in wanted)
 
 
-def consent_covers(persona: ColumnElement[str] | str) -> ColumnElement[bool]:
+def consent_covers(
+    persona: ColumnElement[str] | InstrumentedAttribute[str] | str,
+) -> ColumnElement[bool]:
     """SQL: records in force cover every scope for `persona` (a value or a column)."""
     return and_(
         *(

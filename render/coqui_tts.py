@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from render.config import RenderSettings
 from render.errors import BackendUnavailable, VoiceNotFound
 from render.rough_phonemes import rough_phonemes, spread_phonemes, voiced_bounds
 from render.tts import PhonemeSpan, TTSBackend, Utterance
+from twin.sections.render import RenderSettings
 
 MISSING = "TTS backend 'coqui' needs the optional extra: pip install 'ceo-twin[coqui]'"
 SAMPLE_RATE = 24000

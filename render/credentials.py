@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from render.config import RenderSettings
 from render.errors import RenderError
+from twin.sections.render import RenderSettings
 
 __all__ = ["MANIFEST", "clip_signer"]
 

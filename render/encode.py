@@ -221,7 +221,7 @@ def _feed(
             raise EncodeError(
                 f"frame {count} is {frame.shape} {frame.dtype}, not an I420 buffer {expected} uint8"
             )
-        stdin.write(memoryview(np.ascontiguousarray(frame)).cast("B"))
+        stdin.write(np.ascontiguousarray(frame).tobytes())
         count += 1
     if count != spec.n_frames:
         raise EncodeError(f"expected {spec.n_frames} frames, got {count}")

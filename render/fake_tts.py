@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from render.config import RenderSettings
 from render.rough_phonemes import rough_phonemes, spread_phonemes
 from render.tts import PhonemeSpan, TTSBackend, Utterance
+from twin.sections.render import RenderSettings
 
 SAMPLE_RATE = 16000
 SECONDS_PER_SYMBOL = 0.075

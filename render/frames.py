@@ -61,7 +61,7 @@ def yuv420_to_rgb(buffer: np.ndarray, width: int, height: int) -> np.ndarray:
     v = buffer[width * height + quarter :].reshape(height // 2, width // 2)
     u = np.repeat(np.repeat(u.astype(np.float32) - 128, 2, 0), 2, 1) * 255 / 224
     v = np.repeat(np.repeat(v.astype(np.float32) - 128, 2, 0), 2, 1) * 255 / 224
-    y = y * 255 / 219
+    y = (y * 255 / 219).astype(np.float32)
     rgb = np.stack([y + 1.5748 * v, y - 0.1873 * u - 0.4681 * v, y + 1.8556 * u], axis=-1)
     return np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
 

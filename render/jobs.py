@@ -36,10 +36,10 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from render.config import JobSettings
 from render.consent import ConsentRegistry, consent_covers
 from twin.db import session_factory
 from twin.models import RenderJob
+from twin.sections.render import JobSettings
 
 __all__ = [
     "DONE",

@@ -57,7 +57,8 @@ def badge_patch(frame_size: int) -> Patch:
     font = _font(max(12, frame_size // 26))
     left, top, right, bottom = font.getbbox(BADGE_TEXT)
     pad_x, pad_y = frame_size // 64 + 4, frame_size // 128 + 3
-    width, height = _even(right - left + 2 * pad_x), _even(bottom - top + 2 * pad_y)
+    width = _even(round(right - left) + 2 * pad_x)
+    height = _even(round(bottom - top) + 2 * pad_y)
     image = Image.new("RGB", (width, height), BADGE_COLOUR)
     ImageDraw.Draw(image).text((pad_x - left, pad_y - top), BADGE_TEXT, font=font, fill=BADGE_INK)
     margin = _even(max(6, frame_size // 40))

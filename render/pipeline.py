@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from render.avatar import find_avatar
-from render.config import RenderSettings
 from render.credentials import clip_signer
 from render.encode import MB, EncodeSpec, encode_clip
 from render.errors import TextError
 from render.frames import Compositor
 from render.timeline import head_margin, plan_timeline
 from render.tts import Speech, TTSBackend, create_backend
+from twin.sections.render import RenderSettings
 
 __all__ = ["RenderResult", "Renderer", "default_home", "render_clip"]
 

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from render.config import RenderSettings
 from render.errors import BackendUnavailable, VoiceNotFound
 from render.tts import PhonemeSpan, TTSBackend, Utterance
+from twin.sections.render import RenderSettings
 
 if TYPE_CHECKING:
     from piper import PiperVoice

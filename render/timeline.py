@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from render.config import RenderSettings
 from render.motion import blink_starts, eye_states, head_offsets
 from render.overlays import Cue, caption_cues
 from render.tts import Speech
 from render.visemes import frame_shapes, shape_spans
+from twin.sections.render import RenderSettings
 
 __all__ = ["Timeline", "head_margin", "plan_timeline"]
 

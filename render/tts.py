@@ -8,7 +8,6 @@ them with a short silence. Backends register by name; `create_backend` builds th
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -16,8 +15,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from render.config import RenderSettings
 from render.errors import TextError, UnknownBackend
+from twin.sections.render import RenderSettings
+from twin.text import sentences
 
 __all__ = [
     "PhonemeSpan",
@@ -28,7 +28,6 @@ __all__ = [
     "backend_names",
     "create_backend",
     "register_backend",
-    "split_sentences",
 ]
 
 
@@ -83,14 +82,14 @@ class TTSBackend:
         raise NotImplementedError
 
     def synthesize(self, text: str) -> Speech:
-        sentences = split_sentences(text)
-        if not sentences:
+        said = sentences(text)
+        if not said:
             raise TextError("nothing to say: the text is empty")
-        if self.threads > 1 and len(sentences) > 1:
-            parts = self._synthesize_parallel(sentences)
+        if self.threads > 1 and len(said) > 1:
+            parts = self._synthesize_parallel(said)
         else:
-            parts = [self.synthesize_sentence(s) for s in sentences]
-        return join_utterances(sentences, parts, self.sentence_silence_s)
+            parts = [self.synthesize_sentence(s) for s in said]
+        return join_utterances(said, parts, self.sentence_silence_s)
 
     def _synthesize_parallel(self, sentences: list[str]) -> list[Utterance]:
         # Longest first, so one long sentence does not run alone at the end.
@@ -107,15 +106,6 @@ class TTSBackend:
 
     def close(self) -> None:
         """Release the model (optional)."""
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split text into sentences at ., !, ? or … followed by white space."""
-    cleaned = " ".join(text.split())
-    return [s.strip() for s in _SENTENCE_END.split(cleaned) if s.strip()]
 
 
 def join_utterances(sentences: list[str], parts: list[Utterance], silence_s: float) -> Speech:

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from render.cache import cache_key, clip_path, remove_stale_parts
-from render.config import RenderSettings
 from render.consent import missing_message
 from render.errors import EncodeError, RenderError
 from render.jobs import Job, RenderQueue, worker_id
 from render.pipeline import Renderer
 from render.publish import Publisher, RetryPublish, create_publisher
+from twin.sections.render import RenderSettings
 
 if TYPE_CHECKING:
     from types import TracebackType

@@ -12,7 +12,7 @@ from chromadb.api import ClientAPI
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from retrieval.embeddings import Embedder, unpack
+from retrieval.embeddings import Embedder, make_embedder, unpack
 from retrieval.store import ChunkStore, make_client
 from twin.db import session_factory
 from twin.models import ChunkSentences, CorpusState, Document
@@ -38,7 +38,7 @@ class Corpus:
     @cached_property
     def embedder(self) -> Embedder:
         retrieval = self.settings.retrieval
-        return Embedder(retrieval.embedding_model, retrieval.embedding_batch_size)
+        return make_embedder(retrieval.embedding_model, retrieval.embedding_batch_size)
 
     def generation(self) -> int:
         """Goes up whenever the live documents change, in this process or another."""
@@ -90,7 +90,7 @@ class Corpus:
                 vectors = unpack(row.vectors, len(row.sentences))
                 found.update(zip(row.sentences, vectors, strict=True))
             for title, vector in session.execute(titles):
-                found[title] = unpack(vector, 1)[0]
+                found[title] = unpack(vector or b"", 1)[0]
         return found
 
     def remove(self, doc_id: int) -> Document | None:

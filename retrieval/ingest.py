@@ -23,8 +23,8 @@ from retrieval.chunking import Chunk, chunk_document
 from retrieval.corpus import Corpus
 from retrieval.embeddings import pack
 from retrieval.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
-from retrieval.sentences import chunk_sentences
 from twin.models import ChunkSentences, Document, utcnow
+from twin.text import chunk_sentences
 
 STATUSES = ("added", "updated", "unchanged", "failed")
 
@@ -104,7 +104,10 @@ class Ingestor:
     def run(self, paths: Iterable[Path]) -> IngestReport:
         for path in find_files(paths):
             self._prepare(path)
-            if sum(len(p.chunks) for p in self._batch) >= 16 * self.corpus.embedder.batch_size:
+            if (
+                sum(len(p.chunks) for p in self._batch)
+                >= 16 * self.corpus.settings.retrieval.embedding_batch_size
+            ):
                 self._flush()
         self._flush()
         return self.report
@@ -157,7 +160,7 @@ class Ingestor:
     def _write(
         self,
         pending: _Pending,
-        embeddings: list[list[float]],
+        embeddings: list[np.ndarray],
         sentences: list[list[str]],
         known: dict[str, np.ndarray],
     ) -> FileResult:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
@@ -186,7 +187,7 @@ def _pdf_text(data: bytes) -> tuple[str, dict[str, Any]]:
         if reader.is_encrypted and not reader.decrypt(""):
             raise LoadError("password-protected PDF")
         text = "\n\n".join(page.extract_text() or "" for page in reader.pages)
-        info = reader.metadata or {}
+        info: Mapping[str, Any] = reader.metadata or {}
     except LoadError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -20,6 +20,7 @@ import numpy as np
 
 from retrieval.access import can_read
 from retrieval.corpus import Corpus
+from retrieval.embeddings import Vector
 from retrieval.store import StoredChunk
 from twin.models import Document
 
@@ -60,7 +61,7 @@ def search(
     query: str,
     groups: Iterable[str],
     k: int | None = None,
-    embedding: Sequence[float] | None = None,
+    embedding: Vector | None = None,
 ) -> list[Hit]:
     """The k best chunks for `query` that a member of `groups` may read (`embedding`: the
     query's, when the caller has it already)."""
@@ -91,7 +92,7 @@ _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="partition-query")
 
 
 def query_partitions(
-    corpus: Corpus, audiences: list[str], embedding: Sequence[float], n: int
+    corpus: Corpus, audiences: list[str], embedding: Vector, n: int
 ) -> list[StoredChunk]:
     """Each readable partition, queried in parallel (chromadb's core releases the GIL)."""
     if len(audiences) == 1:
@@ -147,12 +148,13 @@ def supersede(
     scores = list(relevance)
     top = sorted(range(len(relevance)), key=lambda i: relevance[i], reverse=True)[:k]
     for i in top:
+        mine = dates[i]
         newer = [
             j
             for j, later in enumerate(dates)
-            if dates[i]
+            if mine
             and later
-            and later > dates[i]
+            and later > mine
             and same_topic[i, j]
             and relevance[i] - margin <= relevance[j] < relevance[i]
         ]
@@ -197,6 +199,6 @@ def _hit(chunk: StoredChunk, doc: Document, score: float) -> Hit:
         date=doc.date.isoformat() if doc.date else None,
         source=doc.source,
         text=chunk.text,
-        speaker=chunk.metadata.get("speaker"),  # type: ignore[arg-type]
+        speaker=chunk.metadata.get("speaker"),
         score=round(score, 4),
     )

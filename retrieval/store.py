@@ -8,10 +8,9 @@ chromadb's filtered query is ~90x slower than an unfiltered one at 100k chunks (
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlparse
 
 import chromadb
@@ -19,6 +18,8 @@ import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
+
+from retrieval.embeddings import Vector
 
 
 @dataclass
@@ -59,7 +60,7 @@ class ChunkStore:
             self._collections[audience] = self.client.get_or_create_collection(
                 f"{self.prefix}-{digest}",
                 embedding_function=None,
-                configuration={"hnsw": {"space": "cosine", **self.hnsw}},  # type: ignore[typeddict-item]
+                configuration=cast(Any, {"hnsw": {"space": "cosine", **self.hnsw}}),
                 metadata={"audience": audience},
             )
         return self._collections[audience]
@@ -68,7 +69,7 @@ class ChunkStore:
         self,
         audience: str,
         ids: list[str],
-        embeddings: list[list[float]],
+        embeddings: list[np.ndarray],
         texts: list[str],
         metadatas: list[dict[str, Any]],
     ) -> None:
@@ -84,13 +85,13 @@ class ChunkStore:
         where: dict[str, Any] = {"doc_id": doc_id}
         if keep is not None:
             where = {"$and": [where, {"version": {"$ne": keep}}]}
-        self.collection(audience).delete(where=where)  # type: ignore[arg-type]
+        self.collection(audience).delete(where=where)
 
-    def query(self, audience: str, embedding: Sequence[float], n: int) -> list[StoredChunk]:
+    def query(self, audience: str, embedding: Vector, n: int) -> list[StoredChunk]:
         result = self.collection(audience).query(
-            query_embeddings=[embedding],  # type: ignore[arg-type]
+            query_embeddings=np.asarray([embedding], dtype=np.float32),
             n_results=n,
-            include=["documents", "metadatas", "distances", "embeddings"],  # type: ignore[list-item]
+            include=["documents", "metadatas", "distances", "embeddings"],
         )
         rows = zip(
             result["ids"][0],
@@ -103,8 +104,8 @@ class ChunkStore:
         return [
             StoredChunk(
                 id=chunk_id,
-                doc_id=int(meta["doc_id"]),  # type: ignore[arg-type]
-                version=int(meta["version"]),  # type: ignore[arg-type]
+                doc_id=int(meta["doc_id"]),
+                version=int(meta["version"]),
                 text=text or "",
                 distance=float(distance),
                 metadata=dict(meta),

@@ -17,7 +17,7 @@ from slack_emulator import SlackEmulator
 from test_bot_questions import text_of, wait_answer
 
 from bot.server import MissingToken, read_tokens
-from twin.cli.main import main
+from cli.main import main
 
 TWIN = Path(sys.executable).parent / "twin"
 

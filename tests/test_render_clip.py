@@ -12,21 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from render import (
-    AvatarNotFound,
-    ClipTooLarge,
-    EncodeError,
-    Renderer,
-    RenderResult,
-    RenderSettings,
-    Speech,
-    TextError,
-)
 from render import encode as encode_module
+from render.errors import AvatarNotFound, ClipTooLarge, EncodeError, TextError
 from render.frames import Compositor
 from render.overlays import BADGE_COLOUR, badge_patch
+from render.pipeline import Renderer, RenderResult
 from render.timeline import Timeline, plan_timeline
+from render.tts import Speech
 from render.visemes import CLOSED, REST, SHAPES
+from twin.sections.render import RenderSettings
 
 FPS = 25
 SIZE = 512

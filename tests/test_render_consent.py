@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from render import Renderer, RenderResult
+from cli.main import main
 from render.consent import (
     ConsentError,
     ConsentRegistry,
@@ -19,9 +19,9 @@ from render.consent import (
     parse_scope,
 )
 from render.jobs import Job, RenderQueue
+from render.pipeline import Renderer, RenderResult
 from render.publish import RecordingPublisher
 from render.worker import Worker
-from twin.cli.main import main
 from twin.db import session_factory
 from twin.models import Consent
 from twin.settings import Settings

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from render import Renderer, RenderError, RenderSettings
+from render.errors import RenderError
+from render.pipeline import Renderer
+from twin.sections.render import RenderSettings
 
 c2pa = pytest.importorskip("c2pa")
 if shutil.which("openssl") is None:

@@ -15,16 +15,16 @@ import yaml
 from click.testing import CliRunner
 from sqlalchemy import update
 
-from render import Renderer, RenderResult
+from cli.main import main
 from render.cache import cache_key, clip_path, remove_stale_parts
-from render.config import JobSettings, RenderSettings
 from render.consent import ConsentRegistry
 from render.jobs import Job, RenderQueue
+from render.pipeline import Renderer, RenderResult
 from render.publish import RecordingPublisher, RetryPublish
 from render.worker import Worker
-from twin.cli.main import main
 from twin.db import session_factory
 from twin.models import RenderJob
+from twin.sections.render import JobSettings, RenderSettings
 from twin.settings import Settings
 
 PERSONA = "Elena Marsh"

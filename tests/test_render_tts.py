@@ -11,21 +11,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from render import (
-    BackendUnavailable,
-    PhonemeSpan,
-    RenderSettings,
-    TTSBackend,
-    UnknownBackend,
-    Utterance,
-    VoiceNotFound,
-    create_backend,
-    register_backend,
-    tts,
-)
+from render import tts
+from render.errors import BackendUnavailable, UnknownBackend, VoiceNotFound
 from render.fake_tts import FakeBackend
 from render.piper_tts import PiperBackend, resolve_voice
-from render.tts import split_sentences
+from render.tts import PhonemeSpan, TTSBackend, Utterance, create_backend, register_backend
+from twin.sections.render import RenderSettings
+from twin.text import sentences
 
 
 @pytest.fixture(scope="module")
@@ -73,15 +65,9 @@ def test_piper_timings_are_the_models_own_durations(piper: PiperBackend) -> None
     assert np.abs(middle).max() < 0.35 * loud
 
 
-def test_sentences_split_on_end_punctuation() -> None:
-    assert split_sentences(" One.  Two?\nThree! four… five") == [
-        "One.",
-        "Two?",
-        "Three!",
-        "four…",
-        "five",
-    ]
-    assert split_sentences("   ") == []
+def test_speech_is_split_into_sentences_as_everywhere_else() -> None:
+    assert sentences(" One.  Two?\nThree! Four… five") == ["One.", "Two?", "Three!", "Four… five"]
+    assert sentences("   ") == []
 
 
 def test_unknown_backend_is_a_clear_error() -> None:

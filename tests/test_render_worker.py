@@ -16,17 +16,22 @@ import imageio_ffmpeg
 import pytest
 from click.testing import CliRunner
 
+from cli.main import main
 from render.consent import ConsentRegistry
 from render.jobs import Job, RenderQueue
 from render.publish import RecordingPublisher
 from render.worker import InProcessWorker, Worker
-from twin.cli.main import main
 from twin.settings import Settings
 
 PERSONA = "Elena Marsh"
 TWIN = str(Path(sys.executable).parent / "twin")
 # About 3 s of rendering with the fake voice at 128 px: long enough to kill the worker mid-way.
 LONG = " ".join(f"This is sentence number {n} of a rather long answer." for n in range(30))
+
+
+def half_written(home: Path) -> bool:
+    """The render is under way: its encoder is writing the clip's .part file."""
+    return any(home.rglob(".*.part"))
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
@@ -71,8 +76,7 @@ def test_a_killed_worker_s_job_is_finished_once_by_the_next(
     with (logs / "first.log").open("w") as log:
         first = subprocess.Popen([TWIN, "worker", "--poll", "0.1"], env=env, stderr=log)
     try:
-        wait_until(lambda: queue.get(job.id).status == "running", 60, "the first worker")
-        time.sleep(0.5)  # into the render (about 3 s)
+        wait_until(lambda: half_written(home), 60, "the first worker's half-written clip")
     finally:
         os.kill(first.pid, signal.SIGKILL)
         first.wait(30)

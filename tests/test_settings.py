@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from twin.cli import main
+from cli import main
 from twin.settings import ConfigError, load_settings
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from alembic import command
@@ -9,9 +10,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-import migrations
-
-MIGRATIONS_DIR = Path(migrations.__file__).parent
+# The migrations sit beside the floor (they import its models), so they are found, not imported.
+MIGRATIONS_DIR = Path(str(files("migrations")))
 
 
 def make_engine(url: str) -> Engine:

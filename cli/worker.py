@@ -8,7 +8,7 @@ import threading
 
 import click
 
-from twin.cli.context import App, pass_app
+from cli.context import App, pass_app
 
 
 @click.command()
@@ -21,7 +21,7 @@ from twin.cli.context import App, pass_app
 @pass_app
 def worker(app: App, once: bool, poll: float | None) -> None:
     """Render and publish queued video replies (stop with Ctrl-C or SIGTERM)."""
-    from render import RenderError
+    from render.errors import RenderError
     from render.worker import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from twin.cli.context import App, pass_app
+from cli.context import App, pass_app
 
 if TYPE_CHECKING:
-    from render import RenderResult
+    from render.pipeline import RenderResult
 
 
 @click.command()
@@ -51,8 +51,9 @@ def speak(
     app: App, text: str, out_path: Path, avatar: str | None = None, captions: bool | None = None
 ) -> RenderResult:
     """Render TEXT in the persona's voice and likeness, if consent is on record."""
-    from render import RenderError, render_clip
     from render.consent import ConsentRegistry
+    from render.errors import RenderError
+    from render.pipeline import render_clip
 
     try:
         ConsentRegistry(app.settings.db_url).require(app.settings.persona.name)

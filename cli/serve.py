@@ -9,7 +9,7 @@ import threading
 
 import click
 
-from twin.cli.context import App, pass_app
+from cli.context import App, pass_app
 
 
 @click.command()

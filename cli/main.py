@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import click
 
-from twin.cli import ask, consent, corpus, db, jobs, llm, render, serve, worker
-from twin.cli.context import App
+from cli import ask, consent, corpus, db, jobs, llm, render, serve, worker
+from cli.context import App
 from twin.settings import ConfigError, load_settings
 
 

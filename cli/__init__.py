@@ -1,5 +1,5 @@
 """The `twin` command line. Commands parse, call one core function and print."""
 
-from twin.cli.main import main
+from cli.main import main
 
 __all__ = ["main"]

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from twin.cli.context import App, pass_app
-from twin.cli.corpus import _groups
-from twin.cli.render import describe, speak
+from cli.context import App, pass_app
+from cli.corpus import _groups
+from cli.render import describe, speak
 
 if TYPE_CHECKING:
     from persona.results import Answer
-    from render import RenderResult
+    from render.pipeline import RenderResult
 
 RESET_NOTE = "\n\n(That draft didn't hold up against my sources. Here is what I actually said.)\n\n"
 
@@ -94,16 +94,12 @@ def ask(
 
 def _speak(app: App, answer: Answer, out_path: Path) -> RenderResult | None:
     """The answer's words, shortened for video when long, in the persona's voice."""
-    from persona.text import strip_citations
-    from render.script import video_script
+    from persona.spoken import spoken_script
 
     if answer.refused or answer.needs_approval:
         click.echo("No video: only answers that need no comms approval are spoken.", err=True)
         return None
-    render = app.settings.render
-    script, _ = video_script(
-        strip_citations(answer.body), render.script_max_chars, render.script_note
-    )
+    script, _ = spoken_script(answer, app.settings)
     return speak(app, script, out_path)
 
 

@@ -1,26 +1,22 @@
-"""The `slack:` settings section (composed into twin.settings.Settings).
-
-This module imports nothing from `twin`: twin.settings imports it. Tokens are never settings:
+"""The Slack front door's section. Tokens are never settings:
 SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_APP_TOKEN come from the environment only.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from twin.sections.base import Section
 
 __all__ = ["SlackSettings"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SuggestedPrompt(_Section):
+class SuggestedPrompt(Section):
     title: str
     message: str
 
 
-class SlackSettings(_Section):
+class SlackSettings(Section):
     """The Slack front door: where it listens, who decides, and how answers are posted."""
 
     # Web API base URL (ends with "/"): Slack itself, an enterprise proxy, or a local emulator.

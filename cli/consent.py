@@ -8,7 +8,7 @@ from datetime import datetime
 
 import click
 
-from twin.cli.context import App, pass_app
+from cli.context import App, pass_app
 
 
 @click.group()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from twin.cli.context import App, pass_app
+from cli.context import App, pass_app
 
 if TYPE_CHECKING:
     from retrieval.search import Hit

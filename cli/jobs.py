@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from twin.cli.context import App, pass_app
+from cli.context import App, pass_app
 
 if TYPE_CHECKING:
     from render.jobs import Job, RenderQueue
@@ -42,18 +42,16 @@ def add(
     as_json: bool,
 ) -> None:
     """Queue TEXT ("-" reads standard input) to be spoken as a clip and delivered."""
-    from render import RenderError
+    from persona.spoken import spoken_script
+    from render.errors import RenderError
     from render.jobs import RenderQueue
-    from render.script import video_script
     from render.worker import InProcessWorker, Worker
 
     if text == "-":
         text = sys.stdin.read()
     settings = app.settings
     render = settings.render
-    script, shortened = video_script(
-        text, min(render.script_max_chars, render.max_chars), render.script_note
-    )
+    script, shortened = spoken_script(text, settings)
     queue = RenderQueue(settings.db_url, render.jobs)
     try:
         job = queue.enqueue(script, persona=settings.persona.name, avatar=avatar, captions=captions)

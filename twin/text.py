@@ -1,14 +1,25 @@
-"""Sentences of a chunk, as quoting and the grounding guard see them.
+"""Plain text, one way for every package: sentences, citation markers, shortening.
 
-Ingest embeds every sentence of every chunk with these functions, and the answer pipeline
-splits retrieved chunks with the same ones, so the stored embeddings match by text.
+Ingest embeds every sentence of every chunk with `sentences`, and the answer pipeline, the
+speech renderer and the chat layer split text with the same function, so stored embeddings
+match by text and every front door cuts where the others do.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["chunk_sentences", "clean_markdown", "sentences", "speaker_lines"]
+__all__ = [
+    "CITATION",
+    "MARKER",
+    "chunk_sentences",
+    "clean_markdown",
+    "sentences",
+    "shorten",
+    "speakable",
+    "speaker_lines",
+    "strip_citations",
+]
 
 _ABBREVIATIONS_TEXT = """
 a.m. p.m. e.g. i.e. etc. vs. mr. mrs. ms. dr. st. no. jan. feb. mar. apr. jun. jul. aug.
@@ -23,6 +34,12 @@ _HEADING = re.compile(r"^\s*#{1,6}\s+")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 _SIGNATURE = re.compile(r"^\s*[\u2014\u2013-]+\s*\w+\s*$")
+# A citation marker as answers carry them: "[2]", "[1, 3]"; MARKER captures a single number.
+CITATION = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+MARKER = re.compile(r"\[(\d+)\]")
+_MARKUP = re.compile(r"[*_`~#>]+")
+_CLAUSE_END = re.compile(r"[,;:\u2013\u2014](?=\s)")
+_TRAILING = " ,;:\u2013\u2014"
 
 
 def chunk_sentences(text: str, kind: str) -> list[str]:
@@ -68,7 +85,7 @@ def _split_block(block: str) -> list[str]:
 
 def speaker_lines(text: str) -> list[tuple[str | None, str]]:
     """(speaker, text) for each `Speaker: text` line of a meeting chunk."""
-    lines = []
+    lines: list[tuple[str | None, str]] = []
     for line in text.splitlines():
         speaker, sep, rest = line.partition(": ")
         if sep and speaker and len(speaker) <= 60 and not speaker.endswith((".", "?", "!")):
@@ -76,3 +93,41 @@ def speaker_lines(text: str) -> list[tuple[str | None, str]]:
         elif line.strip():
             lines.append((None, line.strip()))
     return lines
+
+
+def strip_citations(text: str) -> str:
+    return CITATION.sub("", text).strip()
+
+
+def speakable(text: str) -> str:
+    """Words to speak: no citation markers, no Markdown marks, one line."""
+    return " ".join(_MARKUP.sub("", CITATION.sub("", text)).split())
+
+
+def shorten(text: str, max_chars: int, note: str) -> tuple[str, bool]:
+    """`text` in at most `max_chars` characters: (text, False) when it fits; else the whole
+    sentences that fit, then `note` (so a listener knows there is more), and True. A first
+    sentence too long on its own is cut at a clause or a word instead."""
+    text, note = " ".join(text.split()), " ".join(note.split())
+    if len(text) <= max_chars:
+        return text, False
+    budget = max_chars - len(note) - 1
+    if budget < 1:
+        raise ValueError(f"max_chars {max_chars} leaves no room for the note {note!r}")
+    head = ""
+    for sentence in sentences(text):
+        longer = f"{head} {sentence}".strip()
+        if len(longer) > budget:
+            break
+        head = longer
+    return f"{head or _cut_inside(text, budget)} {note}".strip(), True
+
+
+def _cut_inside(text: str, budget: int) -> str:
+    window = text[: budget + 1]
+    clauses = [m.start() for m in _CLAUSE_END.finditer(window) if m.start() < budget]
+    if clauses and clauses[-1] >= budget // 2:
+        return text[: clauses[-1]].rstrip() + "."
+    space = window.rfind(" ", 0, budget)
+    cut = text[:space] if space > 0 else text[: budget - 1]
+    return cut.rstrip(_TRAILING) + "."

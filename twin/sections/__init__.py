@@ -1,0 +1,1 @@
+"""The sections of config.yaml, one module per feature; `twin.settings` composes them."""
