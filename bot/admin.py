@@ -16,20 +16,22 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import (
+from bot.blocks import notices
+from bot.blocks.admin import (
     admin_help,
     documents_text,
-    ingest_modal,
     ingest_offer_blocks,
     ingest_report_text,
-    notice_text,
     stats_text,
 )
+from bot.blocks.modals import ingest_modal
 from retrieval.access import normalize_audience
+from retrieval.corpus import Corpus
 from retrieval.ingest import Ingestor
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.directory import SlackDirectory
+    from twin.settings import Settings
 
 __all__ = ["CorpusAdmin"]
 
@@ -39,14 +41,18 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class CorpusAdmin:
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, corpus: Corpus, directory: SlackDirectory, settings: Settings) -> None:
+        self.corpus = corpus
+        self.directory = directory
+        self.slack = settings.slack
+        self.uploads = Path(settings.home) / "uploads"
+        self.max_bytes = int(settings.retrieval.max_file_mb * 1e6)
 
     def is_admin(self, user: str) -> bool:
-        return self.services.directory.is_member(user, self.services.slack.admins)
+        return self.directory.is_member(user, self.slack.admins)
 
     def accepts_uploads_in(self, channel: str, channel_type: str | None) -> bool:
-        return channel_type == "im" or channel == self.services.slack.admin_channel
+        return channel_type == "im" or channel == self.slack.admin_channel
 
     # -- uploads -------------------------------------------------------------------------------
 
@@ -56,7 +62,7 @@ class CorpusAdmin:
         private = event.get("channel_type") == "im"
         thread_ts = event.get("thread_ts") or event["ts"]
         if not self.is_admin(user):
-            self._say(client, channel, user, private, thread_ts, text=notice_text("not_admin"))
+            self._say(client, channel, user, private, thread_ts, text=notices.NOT_ADMIN)
             return
         for file in event.get("files", []):
             blocks = ingest_offer_blocks(file["id"], file.get("name", file["id"]))
@@ -69,7 +75,7 @@ class CorpusAdmin:
     ) -> str | None:
         """The audience modal for `file_id`; returns a refusal for a non-admin."""
         if not self.is_admin(user):
-            return notice_text("not_admin")
+            return notices.NOT_ADMIN
         file = client.files_info(file=file_id)["file"]
         info = {
             "id": file["id"],
@@ -79,7 +85,7 @@ class CorpusAdmin:
             "thread_ts": where.get("thread_ts"),
         }
         client.views_open(
-            trigger_id=trigger_id, view=ingest_modal(info, self.services.directory.known_groups())
+            trigger_id=trigger_id, view=ingest_modal(info, self.directory.known_groups())
         )
         return None
 
@@ -90,14 +96,12 @@ class CorpusAdmin:
         channel = file["channel"]
         private = channel.startswith("D")
         if not self.is_admin(user):
-            self._say(
-                client, channel, user, private, file.get("thread_ts"), notice_text("not_admin")
-            )
+            self._say(client, channel, user, private, file.get("thread_ts"), notices.NOT_ADMIN)
             return
         try:
-            path = self._download(file)
+            path = self._download(file, client.token)
             report = Ingestor(
-                self.services.corpus,
+                self.corpus,
                 f"slack:{user}",
                 [normalize_audience(audience)],
                 kind,
@@ -111,19 +115,18 @@ class CorpusAdmin:
         self._say(client, channel, user, private, file.get("thread_ts"), text)
 
     def _audience_note(self, doc_id: int | None, chosen: str) -> str:
-        doc = self.services.corpus.document(doc_id) if doc_id else None
+        doc = self.corpus.document(doc_id) if doc_id else None
         if doc is None or doc.audience == chosen:
             return ""
         return (
             f" Its front matter sets the audience to `{doc.audience}`, which wins over `{chosen}`."
         )
 
-    def _download(self, file: dict[str, Any]) -> Path:
-        limit = int(self.services.settings.retrieval.max_file_mb * 1e6)
+    def _download(self, file: dict[str, Any], token: str | None) -> Path:
+        limit = self.max_bytes
         name = _UNSAFE.sub("_", file["name"]).strip("._") or "upload"
-        folder = Path(self.services.settings.home) / "uploads" / _UNSAFE.sub("_", file["id"])
+        folder = self.uploads / _UNSAFE.sub("_", file["id"])
         folder.mkdir(parents=True, exist_ok=True)
-        token = self.services.client.token
         request = urllib.request.Request(file["url"], headers={"Authorization": f"Bearer {token}"})
         with urllib.request.urlopen(request, timeout=60) as response:
             data = response.read(limit + 1)
@@ -138,11 +141,11 @@ class CorpusAdmin:
     def command(self, user: str, text: str) -> str:
         """What `/twin-admin TEXT` answers (ephemerally)."""
         if not self.is_admin(user):
-            return notice_text("not_admin")
+            return notices.NOT_ADMIN
         verb, _, rest = text.strip().partition(" ")
         verb = verb.lower()
-        corpus = self.services.corpus
-        name = self.services.slack.admin_command
+        corpus = self.corpus
+        name = self.slack.admin_command
         if verb == "docs":
             return documents_text(corpus.documents())
         if verb == "stats":

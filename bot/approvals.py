@@ -17,21 +17,17 @@ from typing import TYPE_CHECKING
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.asking import Place, Question
-from bot.blocks import (
-    ReviewCard,
-    decided_review_blocks,
-    notice_text,
-    rejection_text,
-    reminder_text,
-    review_blocks,
-)
-from bot.store import APPROVED, PENDING, REJECTED, aware, citations_of
+from bot.blocks import notices
+from bot.blocks.reviews import ReviewCard, decided_review_blocks, review_blocks
+from bot.posting import AnswerPoster
+from bot.questions import Place, Question
+from bot.store import APPROVED, PENDING, REJECTED, ApprovalStore, aware, citations_of
 from persona.results import Answer
 from twin.models import Approval
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.directory import SlackDirectory
+    from twin.sections.slack import SlackSettings
 
 __all__ = ["Approvals", "Decision"]
 
@@ -47,19 +43,27 @@ class Decision:
 
 
 class Approvals:
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self.store = services.approvals_store
+    def __init__(
+        self,
+        store: ApprovalStore,
+        directory: SlackDirectory,
+        poster: AnswerPoster,
+        slack: SlackSettings,
+    ) -> None:
+        self.store = store
+        self.directory = directory
+        self.poster = poster
+        self.slack = slack
 
     # -- holding an answer ---------------------------------------------------------------------
 
     def submit(self, client: WebClient, question: Question, answer: Answer) -> Approval | None:
         """Hold `answer` for review and tell the asker (in their thread, or by DM)."""
-        slack = self.services.slack
+        slack = self.slack
         place = question.place
         if not slack.review_channel:
             log.error("an answer needs comms approval but slack.review_channel is not set")
-            self._tell_asker(client, question, notice_text("review_unavailable"))
+            self._tell_asker(client, question, notices.REVIEW_UNAVAILABLE)
             return None
         approval = self.store.create(
             answer,
@@ -70,7 +74,7 @@ class Approvals:
             private=place.private or place.thread_ts is None,
             review_channel=slack.review_channel,
         )
-        notice_ts = self._tell_asker(client, question, notice_text("review"))
+        notice_ts = self._tell_asker(client, question, notices.REVIEW)
         try:
             review = client.chat_postMessage(
                 channel=slack.review_channel,
@@ -102,12 +106,12 @@ class Approvals:
     # -- deciding ------------------------------------------------------------------------------
 
     def may_decide(self, user: str) -> bool:
-        return self.services.directory.is_member(user, self.services.slack.approvers)
+        return self.directory.is_member(user, self.slack.approvers)
 
     def check(self, approval_id: int, user: str) -> Decision:
         """Whether `user` may decide on this approval now (before opening a modal)."""
         if not self.may_decide(user):
-            return Decision(False, notice_text("not_approver"))
+            return Decision(False, notices.NOT_APPROVER)
         approval = self.store.get(approval_id)
         if approval is None:
             return Decision(False, f"Review #{approval_id} no longer exists.")
@@ -130,7 +134,7 @@ class Approvals:
         decided = self.store.get(approval_id)
         assert decided is not None
         self._post_answer(client, decided)
-        self._update_messages(client, decided, notice_text("approved"))
+        self._update_messages(client, decided, notices.APPROVED)
         return Decision(True)
 
     def reject(self, client: WebClient, approval_id: int, by: str, reason: str) -> Decision:
@@ -141,7 +145,7 @@ class Approvals:
             return Decision(False, self._already(self.store.get(approval_id)))
         decided = self.store.get(approval_id)
         assert decided is not None
-        text = rejection_text(decided.note)
+        text = notices.rejection(decided.note)
         if decided.notice_ts:
             self._safely(
                 client.chat_update, channel=decided.channel, ts=decided.notice_ts, text=text
@@ -162,7 +166,7 @@ class Approvals:
         """Remind the review channel of approvals waiting longer than slack.remind_after_s."""
         now = now or datetime.now(UTC)
         sent = 0
-        for approval in self.store.due_for_reminder(self.services.slack.remind_after_s, now):
+        for approval in self.store.due_for_reminder(self.slack.remind_after_s, now):
             if not self.store.claim_reminder(approval, now):
                 continue  # another process sends this one
             waited = (now - aware(approval.created_at)).total_seconds()
@@ -171,7 +175,7 @@ class Approvals:
                 channel=approval.review_channel,
                 thread_ts=approval.review_ts,
                 reply_broadcast=bool(approval.review_ts),
-                text=reminder_text(approval.id, approval.user_id, waited),
+                text=notices.reminder(approval.id, approval.user_id, waited),
             )
             sent += 1
         return sent
@@ -194,7 +198,7 @@ class Approvals:
 
     def _post_answer(self, client: WebClient, approval: Approval) -> None:
         """The approved answer, where the asker asked (privately if it must be)."""
-        asker = self.services.asker
+        poster = self.poster
         answer = Answer(
             body=approval.final,
             mode="approved",
@@ -203,11 +207,11 @@ class Approvals:
             answer_id=approval.answer_id,
         )
         try:
-            if approval.private or asker.is_public(answer.citations):
-                asker.post_answer(client, approval.channel, approval.thread_ts, answer)
+            if approval.private or poster.is_public(answer.citations):
+                poster.post_answer(client, approval.channel, approval.thread_ts, answer)
             else:
                 place = Place(approval.channel, approval.thread_ts, private=False)
-                asker.show_privately(
+                poster.show_privately(
                     client, Question(approval.question, approval.user_id, place), answer
                 )
         except SlackApiError as exc:
@@ -235,7 +239,7 @@ class Approvals:
     def _already(approval: Approval | None) -> str:
         if approval is None:
             return "This review no longer exists."
-        return notice_text("already_decided", status=approval.status, by=approval.decided_by)
+        return notices.already_decided(approval.status, approval.decided_by)
 
     @staticmethod
     def _safely(method, **kwargs) -> None:  # type: ignore[no-untyped-def]

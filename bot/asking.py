@@ -5,7 +5,7 @@ streams into the thread only while that is safe: the place is private to the ask
 reads nothing restricted, and neither the question nor the text so far is one the policy holds
 for comms. At the end the answer is posted with its sources, disclosure and buttons; or held
 for comms review; or, when it draws on restricted documents in a shared place, shown to the
-asker alone.
+asker alone. Every question, however it arrives, passes the per-user limit here, once.
 """
 
 from __future__ import annotations
@@ -13,51 +13,32 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import AnswerView, answer_footer, answer_metadata, answer_parts, notice_text
-from bot.replies import ThreadReply, post_parts
+from bot.blocks import notices
+from bot.blocks.answers import answer_footer
+from bot.posting import AnswerPoster
+from bot.questions import Question
+from bot.ratelimit import QuestionLimit
+from bot.replies import StreamingSupport, ThreadReply
 from persona.policy import Policy
-from persona.results import Answer, Citation
+from persona.results import Answer
 from persona.safety import check_question
-from retrieval.access import can_read
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.approvals import Approvals
+    from bot.directory import SlackDirectory
+    from bot.video import VideoReplies
+    from persona.answer import Answerer
+    from twin.sections.persona import PolicySettings
+    from twin.sections.slack import SlackSettings
 
-__all__ = ["Asker", "Place", "Question", "thread_key"]
+__all__ = ["Asker", "StreamGate"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a question was asked and its answer goes."""
-
-    channel: str
-    thread_ts: str | None  # None: a slash command (answered ephemerally)
-    private: bool  # only the asker sees it (a DM or an assistant thread)
-    team: str | None = None
-
-
-@dataclass(frozen=True)
-class Question:
-    text: str
-    user: str
-    place: Place
-
-    @property
-    def thread_id(self) -> str | None:
-        return thread_key(self.place.channel, self.place.thread_ts)
-
-
-def thread_key(channel: str, thread_ts: str | None) -> str | None:
-    """The pipeline's conversation id of a Slack thread."""
-    return f"slack:{channel}:{thread_ts}" if thread_ts else None
 
 
 class StreamGate:
@@ -86,35 +67,39 @@ class StreamGate:
 
 
 class Asker:
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self.policy = Policy(services.settings.policy)  # keywords only: cheap, for the gate
+    def __init__(
+        self,
+        *,
+        answerer: Answerer,
+        directory: SlackDirectory,
+        poster: AnswerPoster,
+        approvals: Approvals,
+        video: VideoReplies,
+        limit: QuestionLimit,
+        streaming: StreamingSupport,
+        slack: SlackSettings,
+        policy: PolicySettings,
+    ) -> None:
+        self.answerer = answerer
+        self.directory = directory
+        self.poster = poster
+        self.approvals = approvals
+        self.video = video
+        self.limit = limit
+        self.streaming = streaming
+        self.slack = slack
+        self.policy = Policy(policy)  # keywords only: cheap, for the gate
+        self.classifier = policy.llm_classifier
 
     def ask(self, client: WebClient, question: Question) -> Answer | None:
         """Answer in the question's thread; None when the asker is rate limited."""
-        s = self.services
-        if not self._within_limit(client, question):
+        if not self._admitted(question, lambda text: self._tell_limited(client, question, text)):
             return None
-        groups = s.directory.groups_for(question.user)
-        place = question.place
-        assert place.thread_ts is not None
-        reply = ThreadReply(
-            client,
-            channel=place.channel,
-            thread_ts=place.thread_ts,
-            user=question.user,
-            team=place.team,
-            streaming=s.streaming,
-            limit=s.slack.max_message_chars,
-            interval_s=s.slack.update_interval_s,
-        )
-        gate = StreamGate(
-            self.policy,
-            question.text,
-            place.private or self.reads_only_public(groups),
-            s.settings.policy.llm_classifier,
-        )
-        answer = s.answerer.answer(
+        groups = self.directory.groups_for(question.user)
+        reply = self._reply(client, question)
+        allowed = question.place.private or self.poster.reads_only_public(groups)
+        gate = StreamGate(self.policy, question.text, allowed, self.classifier)
+        answer = self.answerer.answer(
             question.text,
             question.user,
             groups,
@@ -124,76 +109,46 @@ class Asker:
         )
         if answer.needs_approval:
             reply.discard()
-            s.approvals.submit(client, question, answer)
-        elif not place.private and not self.is_public(answer.citations):
+            self.approvals.submit(client, question, answer)
+        elif not question.place.private and not self.poster.is_public(answer.citations):
             reply.discard()
-            self.show_privately(client, question, answer)
+            self.poster.show_privately(client, question, answer)
         else:
-            reply.finish(answer.answer, answer_footer(self.view(answer)), self.metadata(answer))
+            footer = answer_footer(self.poster.view(answer))
+            reply.finish(answer.answer, footer, self.poster.metadata(answer))
             self._auto_video(client, question, answer)
         return answer
 
-    def ask_privately(self, question: Question) -> Answer | None:
-        """A slash command: the answer, not posted (the caller responds ephemerally)."""
-        s = self.services
-        groups = s.directory.groups_for(question.user)
-        return s.answerer.answer(question.text, question.user, groups)
+    def ask_privately(self, question: Question, tell: Callable[[str], None]) -> Answer | None:
+        """A slash command: the answer, not posted (the caller responds ephemerally); None when
+        the asker is rate limited (`tell` gets the notice)."""
+        if not self._admitted(question, tell):
+            return None
+        groups = self.directory.groups_for(question.user)
+        return self.answerer.answer(question.text, question.user, groups)
 
-    # -- pieces shared with approvals, sharing and video ---------------------------------------
+    def _admitted(self, question: Question, tell: Callable[[str], None]) -> bool:
+        wait = self.limit.check(question.user)
+        if wait:
+            tell(notices.rate_limited(math.ceil(wait)))
+        return not wait
 
-    def view(self, answer: Answer, *, share: bool = False, video: bool = True) -> AnswerView:
-        return AnswerView(
-            citations=answer.citations,
-            disclosure="",  # answer.answer carries the disclosure line already
-            answer_id=answer.answer_id,
-            video=video,
-            share=share,
+    def _reply(self, client: WebClient, question: Question) -> ThreadReply:
+        place = question.place
+        assert place.thread_ts is not None
+        return ThreadReply(
+            client,
+            channel=place.channel,
+            thread_ts=place.thread_ts,
+            user=question.user,
+            team=place.team,
+            streaming=self.streaming,
+            limit=self.slack.max_message_chars,
+            interval_s=self.slack.update_interval_s,
         )
 
     @staticmethod
-    def metadata(answer: Answer) -> dict[str, object]:
-        return answer_metadata(answer.answer_id)
-
-    def reads_only_public(self, groups: list[str]) -> bool:
-        return set(groups) <= set(self.services.settings.access.default_groups)
-
-    def is_public(self, citations: list[Citation]) -> bool:
-        """Every cited document is one everybody may read (a removed one counts as not)."""
-        ids = {c.doc_id for c in citations}
-        live = self.services.corpus.live(ids)
-        everyone = self.services.settings.access.default_groups
-        return all(i in live and can_read(live[i].audience, everyone) for i in ids)
-
-    def show_privately(self, client: WebClient, question: Question, answer: Answer) -> None:
-        """Only the asker sees the answer, in the thread where they asked."""
-        place = question.place
-        room = self.services.slack.max_message_chars - len(notice_text("restricted")) - 2
-        parts = answer_parts(answer.answer, max(100, room))
-        for index, part in enumerate(parts):
-            last = index == len(parts) - 1
-            text = part if index else f"{notice_text('restricted')}\n\n{part}"
-            footer = answer_footer(self.view(answer, video=False)) if last else []
-            client.chat_postEphemeral(
-                channel=place.channel,
-                user=question.user,
-                thread_ts=place.thread_ts,
-                text=text,
-                blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}, *footer],
-            )
-
-    def post_answer(
-        self, client: WebClient, channel: str, thread_ts: str | None, answer: Answer
-    ) -> list[str]:
-        """Post a finished answer (e.g. once approved) with its footer."""
-        parts = answer_parts(answer.answer, self.services.slack.max_message_chars)
-        footer = answer_footer(self.view(answer))
-        return post_parts(client, channel, thread_ts, parts, footer, self.metadata(answer))
-
-    def _within_limit(self, client: WebClient, question: Question) -> bool:
-        wait = self.services.limiter.check(question.user)
-        if not wait:
-            return True
-        text = notice_text("rate_limited", wait=math.ceil(wait))
+    def _tell_limited(client: WebClient, question: Question, text: str) -> None:
         place = question.place
         try:
             if place.private:
@@ -204,13 +159,11 @@ class Asker:
                 )
         except SlackApiError as exc:
             log.warning("could not tell %s about the rate limit: %s", question.user, exc)
-        return False
 
     def _auto_video(self, client: WebClient, question: Question, answer: Answer) -> None:
-        s = self.services
         place = question.place
-        if place.channel in s.slack.video_channels and answer.answer_id and not answer.refused:
-            s.video.request(
+        if place.channel in self.slack.video_channels and answer.answer_id and not answer.refused:
+            self.video.request(
                 client,
                 answer_id=answer.answer_id,
                 user=question.user,

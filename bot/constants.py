@@ -29,9 +29,3 @@ INGEST_KIND = ("kind", "choice")
 
 # Metadata event type on answer messages (lets a thread be recognised as the twin's).
 ANSWER_EVENT = "twin_answer"
-
-# Slack's limits.
-SECTION_CHARS = 3000
-CONTEXT_CHARS = 2000
-MODAL_INPUT_CHARS = 3000
-BUTTON_VALUE_CHARS = 2000

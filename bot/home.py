@@ -1,4 +1,4 @@
-"""App Home: what the twin is, whose words it draws on, the disclosure, and what it knows."""
+"""App Home: published for a user when they open the twin's Home tab."""
 
 from __future__ import annotations
 
@@ -6,25 +6,31 @@ from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 
-from bot.blocks import HomeCard, home_view
+from bot.blocks.home import HomeCard, home_view
+from retrieval.corpus import Corpus
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from twin.sections.persona import PersonaSettings
 
-__all__ = ["publish_home"]
+__all__ = ["Home"]
 
 
-def publish_home(services: Services, client: WebClient, user: str) -> None:
-    persona = services.settings.persona
-    stats = services.corpus.stats()
-    card = HomeCard(
-        persona=persona.name,
-        title=persona.title,
-        company=persona.company,
-        disclosure=persona.disclosure,
-        command=services.slack.command,
-        by_kind=stats.by_kind,
-        first=stats.first,
-        last=stats.last,
-    )
-    client.views_publish(user_id=user, view=home_view(card))
+class Home:
+    def __init__(self, corpus: Corpus, persona: PersonaSettings, command: str) -> None:
+        self.corpus = corpus
+        self.persona = persona
+        self.command = command
+
+    def publish(self, client: WebClient, user: str) -> None:
+        stats = self.corpus.stats()
+        card = HomeCard(
+            persona=self.persona.name,
+            title=self.persona.title,
+            company=self.persona.company,
+            disclosure=self.persona.disclosure,
+            command=self.command,
+            by_kind=stats.by_kind,
+            first=stats.first,
+            last=stats.last,
+        )
+        client.views_publish(user_id=user, view=home_view(card))

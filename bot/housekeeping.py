@@ -6,8 +6,11 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
+from slack_sdk import WebClient
+
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.approvals import Approvals
+    from bot.store import EventLog
 
 __all__ = ["Housekeeper"]
 
@@ -15,18 +18,29 @@ log = logging.getLogger(__name__)
 
 
 class Housekeeper:
-    """Runs `run_once` every slack.housekeeping_s seconds in a daemon thread."""
+    """Runs `run_once` every `every_s` seconds in a daemon thread."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(
+        self,
+        client: WebClient,
+        approvals: Approvals,
+        events: EventLog,
+        *,
+        every_s: float,
+        event_ttl_s: float,
+    ) -> None:
+        self.client = client
+        self.approvals = approvals
+        self.events = events
+        self.every_s = every_s
+        self.event_ttl_s = event_ttl_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
         """Send due reminders and purge old event ids; returns the reminders sent."""
-        s = self.services
-        sent = s.approvals.remind(s.client)
-        s.events.purge(s.slack.event_ttl_s)
+        sent = self.approvals.remind(self.client)
+        self.events.purge(self.event_ttl_s)
         return sent
 
     def start(self) -> Housekeeper:
@@ -40,7 +54,7 @@ class Housekeeper:
             self._thread.join(timeout=10)
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.services.slack.housekeeping_s):
+        while not self._stop.wait(self.every_s):
             try:
                 self.run_once()
             except Exception:  # the database or Slack is away: try again next round

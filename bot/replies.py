@@ -17,10 +17,11 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import Block, section
+from bot.blocks.common import Block, section
 from bot.mrkdwn import split_text, to_mrkdwn
+from bot.posting import post_parts
 
-__all__ = ["StreamingSupport", "ThreadReply", "post_parts"]
+__all__ = ["StreamingSupport", "ThreadReply"]
 
 log = logging.getLogger(__name__)
 
@@ -45,27 +46,6 @@ class StreamingSupport:
 def _text_limit(limit: int) -> int:
     """Markdown characters per message, leaving room for mrkdwn escapes."""
     return max(100, int(limit * 0.9))
-
-
-def post_parts(
-    client: WebClient,
-    channel: str,
-    thread_ts: str | None,
-    parts: list[str],
-    footer: list[Block],
-    metadata: dict[str, Any] | None = None,
-) -> list[str]:
-    """Post mrkdwn `parts` as messages in the thread; the last one gets `footer`. Returns ts."""
-    posted = []
-    for index, part in enumerate(parts):
-        last = index == len(parts) - 1
-        blocks = [section(part), *(footer if last else [])]
-        extra = {"metadata": metadata} if last and metadata else {}
-        response = client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, text=part, blocks=blocks, **extra
-        )
-        posted.append(str(response["ts"]))
-    return posted
 
 
 class ThreadReply:

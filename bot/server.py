@@ -20,7 +20,6 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
 from bot.app import create_app
-from bot.housekeeping import Housekeeper
 from bot.services import Services
 from twin.settings import Settings
 
@@ -129,7 +128,7 @@ class HttpServer:
 def run(bot: Bot, host: str, port: int, stop: threading.Event) -> None:
     """Serve until `stop` is set: Socket Mode or HTTP, with the housekeeping thread."""
     bot.services.answerer.warm_up()
-    housekeeper = Housekeeper(bot.services).start()
+    housekeeper = bot.services.housekeeper().start()
     bot.services.video.start_worker()  # jobs queued before a restart are taken up again
     try:
         if bot.tokens.socket_mode:

@@ -1,4 +1,7 @@
-"""What the listeners use, built once per process from the settings and a Slack client."""
+"""The bot's parts, built once per process from the settings and a Slack client.
+
+This is where the parts are wired together; each part gets only the collaborators it uses.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,10 @@ from bot.admin import CorpusAdmin
 from bot.approvals import Approvals
 from bot.asking import Asker
 from bot.directory import SlackDirectory
-from bot.limits import RateLimiter
+from bot.home import Home
+from bot.housekeeping import Housekeeper
+from bot.posting import AnswerPoster
+from bot.ratelimit import QuestionLimit
 from bot.replies import StreamingSupport
 from bot.store import ApprovalStore, EventLog, FeedbackStore
 from bot.video import VideoReplies
@@ -20,7 +26,7 @@ __all__ = ["Services"]
 
 
 class Services:
-    """The corpus, the answer pipeline, the stores and the Slack-side helpers of one bot."""
+    """The corpus, the answer pipeline, the stores and the Slack-side parts of one bot."""
 
     def __init__(
         self,
@@ -30,8 +36,9 @@ class Services:
         corpus: Corpus | None = None,
         answerer: Answerer | None = None,
     ) -> None:
+        slack = settings.slack
         self.settings = settings
-        self.slack = settings.slack
+        self.slack = slack
         self.client = client
         self.corpus = corpus or Corpus(settings)
         self.sessions = self.corpus.sessions
@@ -41,18 +48,41 @@ class Services:
         self.feedback = FeedbackStore(self.sessions)
         self.directory = SlackDirectory(
             client,
-            watched=self.slack.user_groups,
-            ttl_s=self.slack.groups_cache_s,
+            watched=slack.user_groups,
+            ttl_s=slack.groups_cache_s,
             default_groups=settings.access.default_groups,
             config_users=settings.access.users,
-            role_groups=[*self.slack.approvers, *self.slack.admins],
+            role_groups=[*slack.approvers, *slack.admins],
         )
-        self.limiter = RateLimiter(self.slack.rate_limit, self.slack.rate_window_s)
-        self.streaming = StreamingSupport(self.slack.streaming)
-        self.asker = Asker(self)
-        self.approvals = Approvals(self)
-        self.admin = CorpusAdmin(self)
-        self.video = VideoReplies(self)
+        self.poster = AnswerPoster(
+            self.corpus, settings.access.default_groups, slack.max_message_chars
+        )
+        self.approvals = Approvals(self.approvals_store, self.directory, self.poster, slack)
+        self.video = VideoReplies(
+            settings, client, self.sessions, self.approvals_store, self.poster
+        )
+        self.asker = Asker(
+            answerer=self.answerer,
+            directory=self.directory,
+            poster=self.poster,
+            approvals=self.approvals,
+            video=self.video,
+            limit=QuestionLimit(slack.rate_limit, slack.rate_window_s, slack.rate_limit_storage),
+            streaming=StreamingSupport(slack.streaming),
+            slack=slack,
+            policy=settings.policy,
+        )
+        self.admin = CorpusAdmin(self.corpus, self.directory, settings)
+        self.home = Home(self.corpus, settings.persona, slack.command)
+
+    def housekeeper(self) -> Housekeeper:
+        return Housekeeper(
+            self.client,
+            self.approvals,
+            self.events,
+            every_s=self.slack.housekeeping_s,
+            event_ttl_s=self.slack.event_ttl_s,
+        )
 
     def close(self) -> None:
         self.video.stop()

@@ -18,19 +18,22 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks import notice_text
-from bot.store import APPROVED, PENDING, REJECTED
+from bot.blocks import notices
+from bot.posting import AnswerPoster
+from bot.store import APPROVED, PENDING, REJECTED, ApprovalStore
 from persona.audit import AuditLog
+from persona.results import Citation
 from persona.spoken import spoken_script
 from render.errors import RenderError
 from render.publish import Publisher, RetryPublish
 
 if TYPE_CHECKING:
-    from bot.services import Services
     from render.jobs import Job, RenderQueue
     from render.worker import InProcessWorker
-    from twin.settings import Settings
+
+from twin.settings import Settings
 
 __all__ = ["SlackPublisher", "VideoReplies", "slack_publisher"]
 
@@ -38,15 +41,26 @@ log = logging.getLogger(__name__)
 
 
 class VideoReplies:
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(
+        self,
+        settings: Settings,
+        client: WebClient,
+        sessions: sessionmaker[Session],
+        approvals: ApprovalStore,
+        poster: AnswerPoster,
+    ) -> None:
+        self.settings = settings
+        self.client = client
+        self.sessions = sessions
+        self.approvals = approvals
+        self.poster = poster
         self._lock = threading.Lock()
         self._queue: RenderQueue | None = None
         self._worker: InProcessWorker | None = None
 
     @property
     def enabled(self) -> bool:
-        return self.services.slack.video_replies
+        return self.settings.slack.video_replies
 
     def request(
         self, client: WebClient, *, answer_id: int, user: str, channel: str, thread_ts: str | None
@@ -54,21 +68,21 @@ class VideoReplies:
         """Queue a video of the answer for the thread; returns a note for the requester alone,
         or None when the thread shows what happens."""
         if not self.enabled:
-            return notice_text("video_disabled")
+            return notices.VIDEO_DISABLED
         text = self._answer_text(answer_id)
         if text is None:
-            return notice_text("video_unavailable", reason="this answer was not posted.")
+            return notices.video_unavailable("this answer was not posted.")
         private = channel.startswith("D")
         if not private and not self._public(answer_id):
-            return notice_text("video_restricted")
+            return notices.VIDEO_RESTRICTED
         key = f"slack:{answer_id}:{channel}:{thread_ts or ''}"
         queue = self.queue()
         if queue.find(key) is not None:
-            return notice_text("video_already")
-        script, shortened = spoken_script(text, self.services.settings)
-        notice = notice_text("video_started", user=user)
+            return notices.VIDEO_ALREADY
+        script, shortened = spoken_script(text, self.settings)
+        notice = notices.video_started(user)
         if shortened:
-            notice += notice_text("video_shortened")
+            notice += notices.VIDEO_SHORTENED
         posted = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=notice)
         target = {
             "channel": channel,
@@ -86,17 +100,17 @@ class VideoReplies:
         try:
             job = queue.enqueue(
                 script,
-                persona=self.services.settings.persona.name,
+                persona=self.settings.persona.name,
                 target=target,
                 request_key=key,
             )
         except RenderError as exc:  # e.g. no consent on record
-            text = notice_text("video_unavailable", reason=str(exc))
+            text = notices.video_unavailable(str(exc))
             client.chat_update(channel=target["channel"], ts=target["notice_ts"], text=text)
             return None
         if job.target.get("notice_ts") != target["notice_ts"]:  # a simultaneous click won
             client.chat_delete(channel=target["channel"], ts=target["notice_ts"])
-            return notice_text("video_already")
+            return notices.VIDEO_ALREADY
         self._wake()
         return None
 
@@ -107,22 +121,22 @@ class VideoReplies:
             if self._queue is None:
                 from render.jobs import RenderQueue
 
-                settings = self.services.settings
+                settings = self.settings
                 self._queue = RenderQueue(
-                    settings.db_url, settings.render.jobs, sessions=self.services.sessions
+                    settings.db_url, settings.render.jobs, sessions=self.sessions
                 )
             return self._queue
 
     def start_worker(self) -> None:
         """With render.jobs.in_process, run the render worker in this process (idempotent)."""
-        if not (self.enabled and self.services.settings.render.jobs.in_process):
+        if not (self.enabled and self.settings.render.jobs.in_process):
             return  # `twin worker` processes take the jobs
         with self._lock:
             if self._worker is None:
                 from render.worker import InProcessWorker, Worker
 
-                publisher = SlackPublisher(self.services.client)
-                worker = Worker.from_settings(self.services.settings, publisher=publisher)
+                publisher = SlackPublisher(self.client)
+                worker = Worker.from_settings(self.settings, publisher=publisher)
                 self._worker = InProcessWorker(worker).start()
 
     def _wake(self) -> None:
@@ -140,26 +154,24 @@ class VideoReplies:
 
     def _answer_text(self, answer_id: int) -> str | None:
         """The answer body as posted: the approved text if it was reviewed; None if not posted."""
-        approval = self.services.approvals_store.for_answer(answer_id)
+        approval = self.approvals.for_answer(answer_id)
         if approval is not None and approval.status in (PENDING, REJECTED):
             return None
         if approval is not None and approval.status == APPROVED:
             return approval.final
-        record = AuditLog(self.services.sessions).get(answer_id)
+        record = AuditLog(self.sessions).get(answer_id)
         if record is None or record.needs_approval:
             return None
-        disclosure = self.services.settings.persona.disclosure
+        disclosure = self.settings.persona.disclosure
         text = record.answer
         if disclosure and text.endswith(disclosure):
             text = text[: -len(disclosure)]
         return text.strip()
 
     def _public(self, answer_id: int) -> bool:
-        from persona.results import Citation
-
-        record = AuditLog(self.services.sessions).get(answer_id)
+        record = AuditLog(self.sessions).get(answer_id)
         citations = [Citation(**c) for c in (record.citations if record else [])]
-        return self.services.asker.is_public(citations)
+        return self.poster.is_public(citations)
 
 
 class SlackPublisher(Publisher):
@@ -170,9 +182,9 @@ class SlackPublisher(Publisher):
 
     def publish(self, job: Job, clip_path: Path) -> None:
         target = job.target
-        comment = notice_text("video_ready", user=target.get("user", ""))
+        comment = notices.video_ready(target.get("user", ""))
         if target.get("shortened"):
-            comment += notice_text("video_shortened")
+            comment += notices.VIDEO_SHORTENED
         try:
             self.client.files_upload_v2(
                 channel=target["channel"],
@@ -190,7 +202,7 @@ class SlackPublisher(Publisher):
         self._update_notice(target, comment)
 
     def failed(self, job: Job, error: str) -> None:
-        text = notice_text("video_failed", error=error[:300])
+        text = notices.video_failed(error[:300])
         if not self._update_notice(job.target, text):
             try:
                 self.client.chat_postMessage(

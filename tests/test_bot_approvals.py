@@ -11,7 +11,6 @@ import bot_fixtures
 from slack_emulator import SlackEmulator
 from test_bot_questions import TIMEOUT, action_ids, is_answer, text_of
 
-from bot.housekeeping import Housekeeper
 from twin.models import AnswerRecord, Approval
 
 bot_factory = bot_fixtures.bot_factory
@@ -170,7 +169,7 @@ def test_a_waiting_approval_is_reminded_once_per_period(workspace, bot_factory, 
     harness = bot_factory(database_url, remind_after_s="600")
     _, _, review = ask_held(slack, people)
     slack.wait_for(lambda: approvals(harness)[0].review_ts, TIMEOUT, "the review message saved")
-    keeper = Housekeeper(harness.services)
+    keeper = harness.services.housekeeper()
     assert keeper.run_once() == 0  # not waiting long enough yet
     later = datetime.now(UTC) + timedelta(seconds=601)
     approvals_ = harness.services.approvals

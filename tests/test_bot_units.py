@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -10,11 +11,12 @@ import yaml
 from slack_emulator import DEFAULT_SUBSCRIPTIONS, SlackEmulator
 from slack_sdk import WebClient
 
-from bot import blocks
 from bot.asking import StreamGate
+from bot.blocks import admin as admin_blocks
+from bot.blocks import answers, home, modals, reviews
 from bot.directory import SlackDirectory
-from bot.limits import RateLimiter
 from bot.mrkdwn import split_text, to_mrkdwn
+from bot.ratelimit import QuestionLimit
 from persona.policy import Policy
 from persona.results import Citation
 from twin.sections.persona import PolicySettings, Topic
@@ -72,19 +74,19 @@ def _ids(message_blocks: list[dict]) -> list[str]:
 
 
 def test_the_answer_footer_has_sources_disclosure_and_buttons() -> None:
-    view = blocks.AnswerView(CITATIONS, "From an AI twin.", answer_id=12)
-    footer = blocks.answer_footer(view)
+    view = answers.AnswerView(CITATIONS, "From an AI twin.", answer_id=12)
+    footer = answers.answer_footer(view)
     assert footer[0]["elements"][1]["text"] == "[1] *Parental leave*, 14 Jul 2025"
     assert "From an AI twin." in footer[1]["elements"][0]["text"]
     assert _ids(footer) == ["feedback_helpful", "feedback_not_helpful", "video_reply"]
     assert {e["value"] for b in footer if b["type"] == "actions" for e in b["elements"]} == {"12"}
-    shared = blocks.answer_footer(blocks.AnswerView(CITATIONS, "", 12, video=False, share=True))
+    shared = answers.answer_footer(answers.AnswerView(CITATIONS, "", 12, video=False, share=True))
     assert _ids(shared) == ["share_answer", "feedback_helpful", "feedback_not_helpful"]
-    assert blocks.answer_footer(blocks.AnswerView([], "", None)) == []
+    assert answers.answer_footer(answers.AnswerView([], "", None)) == []
 
 
 def test_review_blocks_before_and_after_the_decision() -> None:
-    card = blocks.ReviewCard(
+    card = reviews.ReviewCard(
         approval_id=3,
         user="U1",
         channel="C1",
@@ -95,24 +97,24 @@ def test_review_blocks_before_and_after_the_decision() -> None:
         reasons=["layoffs: the question mentions 'layoffs'"],
         created_at=datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
     )
-    review = blocks.review_blocks(card)
+    review = reviews.review_blocks(card)
     assert _ids(review) == ["approval_approve", "approval_edit", "approval_reject"]
     text = str(review)
     assert "No *layoffs* [1]." in text and "<#C1>" in text and "mentions 'layoffs'" in text
     at = datetime(2026, 1, 2, 5, 0, tzinfo=UTC)
-    decided = blocks.decided_review_blocks(card, "rejected", "U9", at, "Not yet")
+    decided = reviews.decided_review_blocks(card, "rejected", "U9", at, "Not yet")
     assert _ids(decided) == [] and "*Rejected* by <@U9>" in str(decided)
     assert "<!date^1767330000^" in str(decided) and "Not yet" in str(decided)
 
 
 def test_modals_and_home() -> None:
-    modal = blocks.edit_modal(3, "draft")
+    modal = modals.edit_modal(3, "draft")
     assert modal["private_metadata"] == '{"approval": 3}'
     assert modal["blocks"][0]["element"]["initial_value"] == "draft"
     file = {"id": "F1", "name": "a.md", "url": "u", "channel": "D1", "thread_ts": None}
-    ingest = blocks.ingest_modal(file, ["exec", "all", "exec"])
+    ingest = modals.ingest_modal(file, ["exec", "all", "exec"])
     assert [o["value"] for o in ingest["blocks"][1]["element"]["options"]] == ["all", "exec"]
-    card = blocks.HomeCard(
+    card = home.HomeCard(
         "Elena Marsh",
         "CEO",
         "Tidewater",
@@ -122,24 +124,29 @@ def test_modals_and_home() -> None:
         date(2025, 1, 1),
         date(2025, 9, 1),
     )
-    home = str(blocks.home_view(card))
-    assert "4 documents: 1 meeting, 3 memos, from 1 Jan 2025 to 1 Sep 2025." in home
-    assert blocks.stats_text({}, None, None) == "The twin knows no documents yet."
+    home_text = str(home.home_view(card))
+    assert "4 documents: 1 meeting, 3 memos, from 1 Jan 2025 to 1 Sep 2025." in home_text
+    assert admin_blocks.stats_text({}, None, None) == "The twin knows no documents yet."
 
 
 # -- limits and the streaming gate ------------------------------------------------------------
 
 
-def test_the_rate_limit_is_a_sliding_window() -> None:
-    now = [100.0]
-    limiter = RateLimiter(2, 60, clock=lambda: now[0])
-    assert limiter.check("U1") == 0 and limiter.check("U1") == 0
-    assert limiter.check("U1") == pytest.approx(60)
-    assert limiter.check("U2") == 0
-    now[0] += 30
-    assert limiter.check("U1") == pytest.approx(30)
-    now[0] += 30
-    assert limiter.check("U1") == 0
+def test_the_rate_limit_counts_each_user_in_a_moving_window() -> None:
+    limit = QuestionLimit(2, 60)
+    assert limit.check("U1") == 0 and limit.check("U1") == 0
+    assert 59 < limit.check("U1") <= 60
+    assert limit.check("U2") == 0
+
+
+def test_the_rate_limit_holds_across_processes_on_redis() -> None:
+    """Two bots (two limiters) on one Redis share each user's count."""
+    user = f"U{uuid.uuid4().hex}"
+    first = QuestionLimit(3, 60, "redis://127.0.0.1:6379/0")
+    second = QuestionLimit(3, 60, "redis://127.0.0.1:6379/0")
+    assert first.check(user) == 0 and second.check(user) == 0 and first.check(user) == 0
+    assert second.check(user) > 0 and first.check(user) > 0
+    assert first.check(f"{user}-other") == 0
 
 
 def test_the_stream_gate_holds_back_what_the_policy_would_hold() -> None:

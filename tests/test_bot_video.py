@@ -27,10 +27,10 @@ def test_the_video_button_uploads_a_clip_into_the_thread(workspace, bot_factory)
     asked = slack.mention(people.alice, "general", "Can I work from home?").event
     answer = wait_answer(slack, "general", asked["ts"])
     slack.click(people.alice, answer, "video_reply")
-    slack.click(people.mallory, answer, "video_reply")  # a second click queues nothing more
     notice = slack.wait_for_message(
         "general", lambda m: "Making a video" in m["text"], thread_ts=asked["ts"], timeout=TIMEOUT
     )
+    slack.click(people.mallory, answer, "video_reply")  # a second click queues nothing more
     assert "shortened" in notice["text"]  # the answer is longer than script_max_chars
     upload = slack.wait_for_call("files.completeUploadExternal", timeout=120)
     assert upload.ok and upload.args["thread_ts"] == asked["ts"]

@@ -52,9 +52,12 @@ class SlackSettings(Section):
     # Longest message part in characters (a section block holds 3000); longer answers are split.
     max_message_chars: int = Field(3000, ge=200, le=3000)
 
-    # Per-user rate limit: at most rate_limit questions in rate_window_s seconds.
+    # Per-user rate limit: at most rate_limit questions in rate_window_s seconds. The counts
+    # live in rate_limit_storage: "memory://" (per process) or a Redis URL
+    # ("redis://host:6379/0") so the limit holds across every process of the bot.
     rate_limit: int = Field(6, ge=1)
     rate_window_s: float = Field(60, gt=0)
+    rate_limit_storage: str = Field("memory://", pattern=r"^(memory|redis|rediss)://")
 
     # Video replies (render jobs); false: the button explains they are not enabled.
     video_replies: bool = True

@@ -1,0 +1,80 @@
+"""The small pieces every surface uses: text objects, sections, context lines, buttons."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.mrkdwn import escape
+
+__all__ = [
+    "Block",
+    "actions",
+    "button",
+    "context",
+    "escape",
+    "plain",
+    "section",
+    "slack_date",
+    "when",
+]
+
+Block = dict[str, Any]
+
+# A plain-text label (headers, options, input labels) shows at most this many characters.
+LABEL_CHARS = 150
+# A context element's text: slack_sdk.models does not check this limit of Slack's.
+CONTEXT_CHARS = 2000
+
+
+def plain(text: str, limit: int = LABEL_CHARS) -> PlainTextObject:
+    return PlainTextObject(text=text[:limit] or " ", emoji=True)
+
+
+def section(text: str) -> Block:
+    """A mrkdwn section (cut at Slack's limit)."""
+    text = text[: SectionBlock.text_max_length]
+    return SectionBlock(text=MarkdownTextObject(text=text)).to_dict()
+
+
+def context(*texts: str) -> Block:
+    """A context line of up to ten mrkdwn elements (more are left off)."""
+    elements = [MarkdownTextObject(text=t[:CONTEXT_CHARS]) for t in texts if t]
+    return ContextBlock(elements=elements[: ContextBlock.elements_max_length]).to_dict()
+
+
+def button(label: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+    return ButtonElement(
+        text=plain(label, ButtonElement.text_max_length),
+        action_id=action_id,
+        value=value,
+        style=style,
+    )
+
+
+def actions(block_id: str, *elements: ButtonElement) -> Block:
+    return ActionsBlock(block_id=block_id, elements=list(elements)).to_dict()
+
+
+def slack_date(moment: datetime) -> str:
+    """A date Slack shows in the reader's time zone, with a plain fallback."""
+    stamp = int(moment.timestamp())
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{stamp}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def when(value: str | date | None) -> str:
+    """A document date as "14 Jul 2025" ("" when it has none)."""
+    if not value:
+        return ""
+    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return day.strftime("%-d %b %Y")

@@ -1,0 +1,82 @@
+"""The short messages the twin posts about an answer (not the answer itself)."""
+
+from __future__ import annotations
+
+from bot.mrkdwn import escape
+
+_CHECK = (
+    ":hourglass_flowing_sand: This question needs a check by the comms team before I answer it."
+)
+
+REVIEW = f"{_CHECK} I sent it to them for review and will post the answer here once it's approved."
+REVIEW_DM = (
+    f"{_CHECK} I sent it to them for review and will send you the answer in a direct message "
+    "once it's approved."
+)
+REVIEW_UNAVAILABLE = (
+    ":hourglass_flowing_sand: This question needs a check by the comms team before I answer it, "
+    "but no review channel is set up. Please ask an admin."
+)
+APPROVED = ":white_check_mark: The comms team approved the answer below."
+REJECTED = (
+    ":no_entry: The comms team reviewed this question and decided I shouldn't answer it here. "
+    "Sorry about that: please reach out to them or your manager directly."
+)
+RESTRICTED = (
+    ":lock: Only you can see this answer: it draws on documents that not everyone in this "
+    "channel may read."
+)
+NOT_APPROVER = ":no_entry_sign: Only the comms approvers can decide on this answer."
+NOT_ADMIN = ":no_entry_sign: Only twin admins can change what the twin knows."
+VIDEO_DISABLED = ":movie_camera: Video replies are not enabled in this workspace yet."
+VIDEO_SHORTENED = " The answer is long, so the video says a shortened version."
+VIDEO_ALREADY = ":movie_camera: A video reply for this answer is already on its way."
+VIDEO_RESTRICTED = (
+    ":lock: This answer draws on restricted documents, so I won't post a video of it here."
+)
+SHARE_RESTRICTED = (
+    ":lock: This answer draws on documents that not everyone here may read, so it can't be "
+    "shared in the channel."
+)
+THANKS = "Thanks for the feedback!"
+THINKING = "_Thinking…_"
+
+
+def rate_limited(wait_s: int) -> str:
+    return (
+        ":turtle: You're asking faster than I can keep up. Please wait about "
+        f"{wait_s} seconds and ask again."
+    )
+
+
+def already_decided(status: str, by: str | None) -> str:
+    return f"This answer was already {status} by <@{by}>."
+
+
+def rejection(reason: str) -> str:
+    return f"{REJECTED}\n>{escape(reason)}" if reason.strip() else REJECTED
+
+
+def reminder(approval_id: int, user: str, waited_s: float) -> str:
+    hours = waited_s / 3600
+    waited = f"{hours:.0f} h" if hours >= 1 else f"{max(1, round(waited_s / 60))} min"
+    return (
+        f":alarm_clock: Review #{approval_id} (a question from <@{user}>) has been waiting "
+        f"for {waited}. Please approve, edit or reject it."
+    )
+
+
+def video_unavailable(reason: str) -> str:
+    return f":movie_camera: Video replies are not available right now: {reason}"
+
+
+def video_started(user: str) -> str:
+    return f":movie_camera: Making a video reply for <@{user}>… it takes a minute or two."
+
+
+def video_ready(user: str) -> str:
+    return f":movie_camera: The video reply for <@{user}> is below."
+
+
+def video_failed(error: str) -> str:
+    return f":movie_camera: Sorry, the video reply could not be made ({error})."

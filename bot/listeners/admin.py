@@ -1,0 +1,38 @@
+"""Corpus admin: the "Choose audience…" button under an uploaded file and its modal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import App, Respond
+from slack_sdk import WebClient
+
+from bot import constants as ids
+from bot.admin import CorpusAdmin
+from bot.listeners.common import ack_only, tell_clicker, thread_of
+
+__all__ = ["register"]
+
+
+def register(app: App, admin: CorpusAdmin) -> None:
+    def open_ingest(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        user = body["user"]["id"]
+        file_id = body["actions"][0]["value"]
+        channel, thread_ts = thread_of(body)
+        where = {"channel": channel, "thread_ts": thread_ts}
+        refusal = admin.open_modal(client, body["trigger_id"], user, file_id, where)
+        if refusal:
+            tell_clicker(respond, refusal)
+
+    def ingest(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        values = view["state"]["values"]
+        block, action = ids.INGEST_AUDIENCE
+        audience = [o["value"] for o in values[block][action].get("selected_options") or []]
+        block, action = ids.INGEST_KIND
+        kind = (values[block][action].get("selected_option") or {}).get("value", "auto")
+        file = json.loads(view["private_metadata"])
+        admin.ingest(client, body["user"]["id"], file, audience or ["all"], kind)
+
+    app.action(ids.INGEST_FILE)(ack=ack_only, lazy=[open_ingest])
+    app.view(ids.INGEST_MODAL)(ack=ack_only, lazy=[ingest])

@@ -1,0 +1,93 @@
+"""Buttons under an answer: Helpful / Not helpful (with a comment modal), Video reply, and
+Share in channel (under an ephemeral `/ask-<name>` answer)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import App, Respond
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import constants as ids
+from bot.blocks import notices
+from bot.blocks.answers import AnswerView, answer_parts, shared_intro
+from bot.blocks.modals import feedback_modal
+from bot.listeners.common import ack_only, clicked, respond_answer, tell_clicker, thread_of
+from bot.posting import AnswerPoster
+from bot.store import FeedbackStore
+from bot.video import VideoReplies
+from persona.audit import AuditLog
+from persona.results import Citation
+
+__all__ = ["register"]
+
+
+def register(
+    app: App,
+    feedback: FeedbackStore,
+    video: VideoReplies,
+    poster: AnswerPoster,
+    sessions: sessionmaker[Session],
+) -> None:
+    def helpful(body: dict[str, Any], respond: Respond) -> None:
+        user, answer_id = clicked(body)
+        channel, _ = thread_of(body)
+        ts = body.get("container", {}).get("message_ts", "")
+        feedback.record(answer_id, user, True, channel, ts)
+        tell_clicker(respond, notices.THANKS)
+
+    def not_helpful(body: dict[str, Any], client: WebClient) -> None:
+        user, answer_id = clicked(body)
+        channel, _ = thread_of(body)
+        ts = body.get("container", {}).get("message_ts", "")
+        feedback.record(answer_id, user, False, channel, ts)
+        client.views_open(
+            trigger_id=body["trigger_id"], view=feedback_modal(answer_id, channel, ts)
+        )
+
+    def comment(body: dict[str, Any], view: dict[str, Any]) -> None:
+        meta = json.loads(view["private_metadata"])
+        block, action = ids.FEEDBACK_COMMENT
+        text = view["state"]["values"][block][action].get("value") or ""
+        if text.strip():
+            feedback.comment(meta["answer"], body["user"]["id"], text)
+
+    def video_reply(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        user, answer_id = clicked(body)
+        channel, thread_ts = thread_of(body)
+        note = video.request(
+            client, answer_id=answer_id, user=user, channel=channel, thread_ts=thread_ts
+        )
+        if note:
+            tell_clicker(respond, note)
+
+    def share(body: dict[str, Any], respond: Respond) -> None:
+        user, answer_id = clicked(body)
+        share_answer(respond, user, answer_id, AuditLog(sessions), poster)
+
+    app.action(ids.HELPFUL)(ack=ack_only, lazy=[helpful])
+    app.action(ids.NOT_HELPFUL)(ack=ack_only, lazy=[not_helpful])
+    app.view(ids.FEEDBACK_MODAL)(ack=ack_only, lazy=[comment])
+    app.action(ids.VIDEO_REPLY)(ack=ack_only, lazy=[video_reply])
+    app.action(ids.SHARE_ANSWER)(ack=ack_only, lazy=[share])
+
+
+def share_answer(
+    respond: Respond, user: str, answer_id: int, audit: AuditLog, poster: AnswerPoster
+) -> None:
+    """Post the asker's own ephemeral answer in the channel, if everyone there may read it."""
+    record = audit.get(answer_id)
+    if record is None or record.user_id != user or record.needs_approval:
+        respond(text="This answer can't be shared.", replace_original=False)
+        return
+    citations = [Citation(**c) for c in record.citations]
+    if not poster.is_public(citations):
+        respond(text=notices.SHARE_RESTRICTED, replace_original=False)
+        return
+    view = AnswerView(citations, "", answer_id, video=True)
+    parts = answer_parts(record.answer, poster.max_chars)
+    parts[0] = f"{shared_intro(user, record.question)}\n\n{parts[0]}"
+    respond_answer(respond, parts, view, response_type="in_channel")
+    respond(delete_original=True)
