@@ -2,9 +2,10 @@
 
 A user's groups are the configured defaults, any listed for them under access.users, and the
 handle of every Slack user group they belong to (so a document with audience "exec" reaches
-the members of @exec). Membership comes from usergroups.list and usergroups.users.list, cached
-for slack.groups_cache_s. When Slack cannot be asked and nothing is cached, a user gets only
-the default groups: access fails closed.
+the members of @exec). Membership comes from one usergroups.list(include_users=true) call,
+cached for slack.groups_cache_s. One thread refreshes a stale cache while the others go on
+with what is cached (only the very first load is waited for). When Slack cannot be asked and
+nothing is cached, a user gets only the default groups: access fails closed.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class SlackDirectory:
         self._handles: dict[str, str] = {}  # group id -> handle
         self._access: set[str] = set()  # ids of the groups that grant document access
         self._loaded_at: float | None = None
+        self._refreshing = False
+        self._first_load = threading.Event()
 
     # -- access control ------------------------------------------------------------------------
 
@@ -78,34 +81,42 @@ class SlackDirectory:
     # -- the cache -----------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Load the watched groups' members from Slack now."""
-        with self._lock:
-            self._load()
+        """Load the groups and their members from Slack now."""
+        self._load()
 
     def _snapshot(self) -> tuple[dict[str, set[str]], dict[str, str], set[str]]:
         with self._lock:
             stale = self._loaded_at is None or self.clock() - self._loaded_at >= self.ttl_s
-            if stale:
-                self._load()
+            refresh = stale and not self._refreshing
+            self._refreshing = self._refreshing or refresh
+        if refresh:
+            self._load()
+        elif self._loaded_at is None:
+            self._first_load.wait(timeout=30)  # another thread is loading for the first time
+        with self._lock:
             return self._members, self._handles, self._access
 
     def _load(self) -> None:
         try:
-            listed = self.client.usergroups_list(include_disabled=False)["usergroups"]
-            handles = {g["id"]: g["handle"] for g in listed}
-            access = {g for g in handles if not self.watched or {g, handles[g]} & set(self.watched)}
-            roles = {g for g in handles if {g, "@" + handles[g], handles[g]} & self.role_groups}
-            members = {
-                g: set(self.client.usergroups_users_list(usergroup=g)["users"])
-                for g in sorted(access | roles)
-            }
+            listed = self.client.usergroups_list(include_disabled=False, include_users=True)
+            groups = listed["usergroups"]
         except (SlackClientError, OSError) as exc:  # an API error, or Slack unreachable
             log.warning("cannot read Slack user groups (%s); keeping what is cached", exc)
-            if self._loaded_at is None:
-                self._loaded_at = self.clock()  # try again after the TTL, not on every question
+            with self._lock:
+                if self._loaded_at is None:
+                    self._loaded_at = self.clock()  # try again after the TTL, not every question
+                self._refreshing = False
+            self._first_load.set()
             return
-        self._members, self._handles, self._access = members, handles, access
-        self._loaded_at = self.clock()
+        handles = {g["id"]: g["handle"] for g in groups}
+        access = {g for g in handles if not self.watched or {g, handles[g]} & set(self.watched)}
+        roles = {g for g in handles if {g, "@" + handles[g], handles[g]} & self.role_groups}
+        members = {g["id"]: set(g.get("users") or []) for g in groups if g["id"] in access | roles}
+        with self._lock:
+            self._members, self._handles, self._access = members, handles, access
+            self._loaded_at = self.clock()
+            self._refreshing = False
+        self._first_load.set()
 
     @staticmethod
     def _id_of(handle: str, handles: dict[str, str]) -> str | None:

@@ -64,7 +64,9 @@ def _prose(text: str) -> str:
 
 def split_text(text: str, limit: int) -> list[str]:
     """`text` in parts of at most `limit` characters, cut at a paragraph, line, sentence or word
-    boundary (in that order of preference); a code block cut in two is closed and reopened."""
+    boundary (in that order of preference), never inside a `<link|label>` or an `&amp;` entity;
+    a code block cut in two is closed and reopened. Nothing is lost: the parts hold every
+    character of `text` but the whitespace at the cuts."""
     if limit < 20:
         raise ValueError("limit must be at least 20 characters")
     parts: list[str] = []
@@ -81,10 +83,24 @@ def split_text(text: str, limit: int) -> list[str]:
     return parts
 
 
+_ATOM = re.compile(r"<[^<>\n]*>|&[a-z]+;")
+
+
 def _cut_point(text: str, budget: int) -> int:
     window = text[: budget + 1]
+    atoms = [m.span() for m in _ATOM.finditer(text[: budget + 200])]
+
+    def inside(cut: int) -> int | None:
+        """The start of the link or entity `cut` falls inside, if any."""
+        return next((start for start, end in atoms if start < cut < end), None)
+
     for pattern in (r"\n\s*\n", r"\n", r"[.!?][\"')\]]*\s", r"\s"):
-        ends = [m.end() for m in re.finditer(pattern, window) if m.end() <= budget]
+        ends = [
+            m.end()
+            for m in re.finditer(pattern, window)
+            if m.end() <= budget and inside(m.end()) is None
+        ]
         if ends and ends[-1] > budget // 3:
             return ends[-1]
-    return budget
+    start = inside(budget)
+    return start if start else budget

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.blocks.answers import answer_parts
 from bot.blocks.common import Block, section
 from bot.mrkdwn import split_text, to_mrkdwn
 from bot.posting import post_parts
@@ -70,7 +71,8 @@ class ThreadReply:
         self.user = user
         self.team = team
         self.streaming = streaming
-        self.limit = _text_limit(limit)
+        self.max_chars = limit  # of mrkdwn in one posted message
+        self.limit = _text_limit(limit)  # of Markdown streamed into the first message
         self.interval_s = interval_s
         self.clock = clock
         self.text = ""  # everything received
@@ -79,13 +81,21 @@ class ThreadReply:
         self.ts: str | None = None
         self.mode: str | None = None  # "stream" or "update", once the first message exists
         self.last_flush = 0.0
+        self.broken = False  # Slack failed while streaming: the answer is posted whole at the end
 
     # -- while the answer is produced -----------------------------------------------------------
 
     def append(self, piece: str) -> None:
+        """Show `piece` soon. Never raises: when Slack fails (after the client's retries), the
+        stream stops and `finish` posts the whole answer instead."""
         self.text += piece
-        if self.clock() - self.last_flush >= self.interval_s:
+        if self.broken or self.clock() - self.last_flush < self.interval_s:
+            return
+        try:
             self._flush()
+        except (SlackClientError, OSError) as exc:
+            log.warning("streaming the answer stopped (%s); posting it whole at the end", exc)
+            self.broken = True
 
     def reset(self) -> None:
         """Forget what was written (the pipeline replaced its draft)."""
@@ -96,12 +106,12 @@ class ThreadReply:
         """Remove what was posted so far (the answer is held, or goes elsewhere)."""
         if self.ts is None:
             return
-        try:
-            if self.mode == "stream":
-                self.client.chat_stopStream(channel=self.channel, ts=self.ts)
-            self.client.chat_delete(channel=self.channel, ts=self.ts)
-        except SlackApiError as exc:
-            log.warning("could not remove a partial answer: %s", exc.response.get("error"))
+        steps = ("chat_stopStream", "chat_delete") if self.mode == "stream" else ("chat_delete",)
+        for method in steps:
+            try:
+                getattr(self.client, method)(channel=self.channel, ts=self.ts)
+            except (SlackClientError, OSError) as exc:
+                log.warning("could not remove a partial answer (%s): %s", method, exc)
         self.ts = None
 
     # -- the end --------------------------------------------------------------------------------
@@ -109,24 +119,42 @@ class ThreadReply:
     def finish(
         self, final: str, footer: list[Block], metadata: dict[str, Any] | None = None
     ) -> list[str]:
-        """Show `final` (Markdown) in full and end with `footer`; returns the messages' ts."""
-        if self.ts is not None and not final.startswith(self.text[: self.sent]):
+        """Show `final` (Markdown) in full and end with `footer`; returns the messages' ts.
+
+        Text is escaped for mrkdwn first and split after, so no part outgrows its message."""
+        if self.broken or (self.ts is not None and not final.startswith(self.text[: self.sent])):
             self.discard()  # what streamed is not the start of the answer: start over
-            self.text, self.sent, self.full, self.mode = "", 0, False, None
+            self.sent, self.full, self.mode = 0, False, None
         self.text = final
+        if self.mode == "stream":
+            return self._finish_stream(final, footer, metadata)
+        parts = answer_parts(final, self.max_chars)
         if self.ts is None:
-            parts = split_text(final, self.limit) or ["…"]
-            return post_parts(
-                self.client,
-                self.channel,
-                self.thread_ts,
-                [to_mrkdwn(p) for p in parts],
-                footer,
-                metadata,
-            )
+            return post_parts(self.client, self.channel, self.thread_ts, parts, footer, metadata)
+        first, rest = parts[0], parts[1:]
+        extra: dict[str, Any] = {"metadata": metadata} if metadata and not rest else {}
+        self.client.chat_update(
+            channel=self.channel,
+            ts=self.ts,
+            text=first,
+            blocks=[section(first), *([] if rest else footer)],
+            **extra,
+        )
+        more = post_parts(self.client, self.channel, self.thread_ts, rest, footer, metadata)
+        return [self.ts, *more]
+
+    def _finish_stream(
+        self, final: str, footer: list[Block], metadata: dict[str, Any] | None
+    ) -> list[str]:
+        """Stop the stream with what fits in it; the rest goes in further messages."""
         end = self.sent if self.full else self.sent + self._room(final[self.sent :])
-        rest = [to_mrkdwn(p) for p in split_text(final[end:], self.limit)]
-        self._close_first(final[self.sent : end], final[:end], [] if rest else footer, metadata)
+        rest = answer_parts(final[end:], self.max_chars) if final[end:].strip() else []
+        last = not rest
+        text = {"markdown_text": final[self.sent : end]} if end > self.sent else {}
+        blocks = {"blocks": footer} if footer and last else {}
+        extra: dict[str, Any] = {"metadata": metadata} if metadata and last else {}
+        self.client.chat_stopStream(channel=self.channel, ts=self.ts, **text, **blocks, **extra)
+        self.sent = end
         more = post_parts(self.client, self.channel, self.thread_ts, rest, footer, metadata)
         return [self.ts or "", *more]
 
@@ -182,22 +210,3 @@ class ThreadReply:
             channel=self.channel, thread_ts=self.thread_ts, text=to_mrkdwn(chunk) + " …"
         )
         self.ts, self.mode = str(response["ts"]), "update"
-
-    def _close_first(
-        self, remaining: str, shown: str, footer: list[Block], metadata: dict[str, Any] | None
-    ) -> None:
-        extra: dict[str, Any] = {"metadata": metadata} if metadata and footer else {}
-        if self.mode == "stream":
-            text = {"markdown_text": remaining} if remaining else {}
-            blocks = {"blocks": footer} if footer else {}
-            self.client.chat_stopStream(channel=self.channel, ts=self.ts, **text, **blocks, **extra)
-        else:
-            text = to_mrkdwn(shown)
-            self.client.chat_update(
-                channel=self.channel,
-                ts=self.ts,
-                text=text,
-                blocks=[section(text), *footer],
-                **extra,
-            )
-        self.sent = len(shown)

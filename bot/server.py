@@ -17,10 +17,10 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_sdk import WebClient
 
 from bot.app import create_app
 from bot.services import Services
+from bot.slack_client import web_client
 from twin.settings import Settings
 
 __all__ = ["EVENTS_PATH", "Bot", "HttpServer", "MissingToken", "Tokens", "build_bot", "read_tokens"]
@@ -76,7 +76,8 @@ class Bot:
 
 def build_bot(settings: Settings, tokens: Tokens, **services: Any) -> Bot:
     """The services and the bolt App for `settings` (`services`: corpus=, answerer= to share)."""
-    client = WebClient(token=tokens.bot, base_url=settings.slack.api_base_url)
+    slack = settings.slack
+    client = web_client(tokens.bot, slack.api_base_url, slack.api_retries)
     built = Services(settings, client, **services)
     secret = "" if tokens.socket_mode else tokens.signing_secret
     return Bot(built, create_app(built, secret), tokens)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks import notices
 from bot.posting import AnswerPoster
+from bot.slack_client import web_client
 from bot.store import APPROVED, PENDING, REJECTED, ApprovalStore
 from persona.audit import AuditLog
 from persona.results import Citation
@@ -226,4 +227,5 @@ def slack_publisher(settings: Settings) -> SlackPublisher:
     token = os.environ.get("SLACK_BOT_TOKEN")
     if not token:
         raise RenderError("SLACK_BOT_TOKEN is not set: the Slack publisher needs the bot token")
-    return SlackPublisher(WebClient(token=token, base_url=settings.slack.api_base_url))
+    slack = settings.slack
+    return SlackPublisher(web_client(token, slack.api_base_url, slack.api_retries))

@@ -633,3 +633,56 @@ def test_app_home_and_file_shared_events(slack: SlackEmulator, app: App, alice: 
     slack.wait_for(lambda: shared, what="the file_shared listener")
     assert shared == [file_shared["file_id"]]
     assert json.loads(json.dumps(message))["channel_type"] == "im"
+
+
+# -- strictness: Block Kit and rate limits ------------------------------------------------------
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+@pytest.mark.parametrize(
+    ("blocks", "error"),
+    [
+        ([_section("x" * 3001)], "invalid_blocks"),  # a section holds 3000 characters
+        ([_section("x")] * 51, "invalid_blocks"),  # a message holds 50 blocks
+        ([{"type": "section"}], "invalid_blocks"),  # a section needs text
+        ([{"type": "fancy"}], "invalid_blocks"),  # no such block
+        ([{"type": "actions", "elements": [{"type": "mrkdwn", "text": "x"}]}], "invalid_blocks"),
+        ([{"type": "context_actions", "elements": [{"type": "button"}]}], "invalid_blocks"),
+        ([_section("x" * 2900)] * 5, "msg_blocks_too_long"),  # 14,500 characters of text
+        ("not a list", "invalid_blocks_format"),
+    ],
+)
+def test_blocks_slack_would_refuse_are_refused(blocks: Any, error: str) -> None:
+    with SlackEmulator() as slack:
+        client = WebClient(token=slack.bot_token, base_url=slack.api_url)
+        with pytest.raises(SlackApiError) as refused:
+            client.chat_postMessage(channel=slack.general.id, text="x", blocks=blocks)
+        assert refused.value.response["error"] == error
+        assert slack.messages(slack.general) == []
+        client.chat_postMessage(channel=slack.general.id, text="x", blocks=[_section("x" * 3000)])
+
+
+def test_rate_limits_answer_429_with_retry_after() -> None:
+    with SlackEmulator() as slack:
+        slack.rate_limit(every=2, retry_after=7, methods=["chat.postMessage"])
+        request = urllib.request.Request(
+            f"{slack.api_url}chat.postMessage",
+            data=json.dumps({"channel": slack.general.id, "text": "hi"}).encode(),
+            headers={
+                "Authorization": f"Bearer {slack.bot_token}",
+                "Content-Type": "application/json",
+            },
+        )
+        with urllib.request.urlopen(request) as first:
+            assert json.load(first)["ok"]
+        with pytest.raises(HTTPError) as second:
+            urllib.request.urlopen(request)
+        assert second.value.code == 429 and second.value.headers["Retry-After"] == "7"
+        assert json.load(second.value)["error"] == "ratelimited"
+        client = WebClient(token=slack.bot_token, base_url=slack.api_url)
+        assert client.auth_test()["ok"]  # other methods are not limited
+        slack.rate_limit(every=0)
+        assert len(slack.messages(slack.general)) == 1

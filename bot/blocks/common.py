@@ -41,8 +41,8 @@ def plain(text: str, limit: int = LABEL_CHARS) -> PlainTextObject:
 
 
 def section(text: str) -> Block:
-    """A mrkdwn section (cut at Slack's limit)."""
-    text = text[: SectionBlock.text_max_length]
+    """A mrkdwn section. Text longer than Slack takes is refused (SlackObjectFormationError),
+    never cut: split it first (bot.mrkdwn.split_text)."""
     return SectionBlock(text=MarkdownTextObject(text=text)).to_dict()
 
 

@@ -87,7 +87,8 @@ def share_answer(
         respond(text=notices.SHARE_RESTRICTED, replace_original=False)
         return
     view = AnswerView(citations, "", answer_id, video=True)
-    parts = answer_parts(record.answer, poster.max_chars)
-    parts[0] = f"{shared_intro(user, record.question)}\n\n{parts[0]}"
+    intro = shared_intro(user, record.question)
+    parts = answer_parts(record.answer, poster.max_chars - len(intro) - 2)
+    parts[0] = f"{intro}\n\n{parts[0]}"
     respond_answer(respond, parts, view, response_type="in_channel")
     respond(delete_original=True)

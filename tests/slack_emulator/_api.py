@@ -32,10 +32,13 @@ def method(name: str) -> Callable[[Handler], Handler]:
 class ApiError(Exception):
     """An `{"ok": false, "error": ...}` answer, with any extra fields Slack adds."""
 
-    def __init__(self, error: str, status: int = 200, **extra: Any) -> None:
+    def __init__(
+        self, error: str, status: int = 200, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(error)
         self.error = error
         self.status = status
+        self.headers = headers or {}
         self.extra = extra
 
     def body(self) -> JsonDict:
@@ -83,21 +86,29 @@ def decode_json_args(args: JsonDict) -> JsonDict:
     return decoded
 
 
-def dispatch(ws: Workspace, name: str, args: JsonDict, token: str | None) -> tuple[int, JsonDict]:
-    """Answer one Web API call and record it, whatever the answer."""
-    try:
-        args = decode_json_args(args)
-        status, body = _answer(ws, name, Args(args), token)
-    except ApiError as error:
-        status, body = error.status, error.body()
-    ws.record(Call(name, args, token, time.time(), body))
-    return status, body
+Reply = tuple[int, JsonDict, dict[str, str]]
+
+
+def dispatch(ws: Workspace, name: str, args: JsonDict, token: str | None) -> Reply:
+    """Answer one Web API call and record it, whatever the answer: (status, body, headers)."""
+    headers: dict[str, str] = {}
+    with ws.changed:  # the call is recorded before anyone waiting sees what it changed
+        try:
+            args = decode_json_args(args)
+            status, body = _answer(ws, name, Args(args), token)
+        except ApiError as error:
+            status, body, headers = error.status, error.body(), error.headers
+        ws.record(Call(name, args, token, time.time(), body))
+    return status, body, headers
 
 
 def _answer(ws: Workspace, name: str, args: Args, token: str | None) -> tuple[int, JsonDict]:
     handler = METHODS.get(name)
     if handler is None or (name in STREAMING_METHODS and not ws.streaming):
         raise ApiError("unknown_method", status=404, req_method=name)
+    if ws.mutate(lambda: ws.throttle.hit(name)):
+        retry_after = {"Retry-After": str(ws.throttle.retry_after)}
+        raise ApiError("ratelimited", status=429, headers=retry_after)
     if not token:
         raise ApiError("not_authed")
     if token not in ws.tokens:

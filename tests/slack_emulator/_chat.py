@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._api import ApiError, Args, method
+from ._blockkit import check_message_blocks
 from ._messages import bot_message, rich_text_blocks
 from ._model import Channel, JsonDict
 from ._workspace import Workspace
@@ -17,6 +18,8 @@ def message_content(args: Args) -> JsonDict:
         raise ApiError("markdown_text_conflict")
     if not any(args.get(name) for name in CONTENT_FIELDS):
         raise ApiError("no_text")
+    if args.get("blocks") is not None:
+        check_message_blocks(args["blocks"])
     content = {k: args[k] for k in ("blocks", "attachments", "metadata") if args.get(k) is not None}
     content["text"] = markdown or args.get("text") or ""
     return content

@@ -11,7 +11,7 @@ from ._actions import UserActions
 from ._delivery import ACK_DEADLINE, Courier, Delivery
 from ._model import AppIdentity, Call, Channel, JsonDict, ResponsePost, User, UserGroup, user_id_of
 from ._server import ApiServer
-from ._workspace import Workspace
+from ._workspace import Throttle, Workspace
 
 T = TypeVar("T")
 
@@ -113,6 +113,13 @@ class SlackEmulator(UserActions):
     @streaming.setter
     def streaming(self, enabled: bool) -> None:
         self.workspace.streaming = enabled
+
+    def rate_limit(self, every: int, *, retry_after: int = 0, methods: Iterable[str] = ()) -> None:
+        """Answer every `every`-th Web API call (of `methods`, or of all) with HTTP 429
+        `ratelimited` and a Retry-After of `retry_after` seconds, as Slack does under load;
+        `every=0` stops it."""
+        throttle = Throttle(every, retry_after, frozenset(methods))
+        self.workspace.mutate(lambda: setattr(self.workspace, "throttle", throttle))
 
     @property
     def bot_user_id(self) -> str:

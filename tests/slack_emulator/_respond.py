@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from ._api import ApiError
+from ._blockkit import check_message_blocks
 from ._chat import edit, post_as_bot
 from ._messages import bot_message
 from ._model import JsonDict, ResponsePost
@@ -19,6 +21,11 @@ def respond(ws: Workspace, target_id: str, payload: JsonDict) -> tuple[int, Json
         return 404, {"ok": False, "error": "expired_url"}
     if target.uses >= MAX_USES:
         return 404, {"ok": False, "error": "used_url"}
+    if payload.get("blocks") is not None:
+        try:
+            check_message_blocks(payload["blocks"])
+        except ApiError as error:
+            return 400, error.body()
     target.uses += 1
     url = f"{ws.base_url}/response/{target_id}"
     ws.responses.append(ResponsePost(url, payload, target.user, target.channel, time.time()))

@@ -86,8 +86,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_json(200, {"ok": False, "error": "invalid_json"})
         token = self._bearer() or args.get("token")
         args.pop("token", None)
-        status, answer = dispatch(self.server.workspace, method, args, token)
-        self._send_json(status, answer, {"x-oauth-scopes": SCOPES} if answer.get("ok") else {})
+        status, answer, headers = dispatch(self.server.workspace, method, args, token)
+        if answer.get("ok"):
+            headers = {**headers, "x-oauth-scopes": SCOPES}
+        self._send_json(status, answer, headers)
 
     def _upload(self, file_id: str, body: bytes) -> None:
         content = uploaded_bytes(body, self.headers.get("Content-Type", ""))

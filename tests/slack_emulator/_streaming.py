@@ -7,6 +7,7 @@ which is what Slack's method reference lists as "This method is currently not av
 from __future__ import annotations
 
 from ._api import ApiError, Args, method
+from ._blockkit import check_message_blocks
 from ._chat import post_as_bot, writable_channel
 from ._messages import rich_text_blocks
 from ._model import JsonDict
@@ -61,6 +62,8 @@ def append_stream(ws: Workspace, args: Args) -> JsonDict:
 @method("chat.stopStream")
 def stop_stream(ws: Workspace, args: Args) -> JsonDict:
     message, stream = open_stream(ws, args)
+    if args.get("blocks"):
+        check_message_blocks(args["blocks"])
     append(message, stream, args)
     if args.get("blocks"):
         message["blocks"] = [*message["blocks"], *args["blocks"]]

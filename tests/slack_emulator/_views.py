@@ -6,6 +6,7 @@ import secrets
 import time
 
 from ._api import ApiError, Args, invalid_arguments, method
+from ._blockkit import check_view_blocks
 from ._model import JsonDict
 from ._workspace import Workspace
 
@@ -14,6 +15,7 @@ def view_spec(args: Args, kinds: tuple[str, ...]) -> JsonDict:
     spec = args.require("view")
     if not isinstance(spec, dict) or spec.get("type") not in kinds:
         raise invalid_arguments(f"[ERROR] view type must be one of {', '.join(kinds)}")
+    check_view_blocks(spec.get("blocks", []))
     return spec
 
 

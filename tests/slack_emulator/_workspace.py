@@ -55,6 +55,23 @@ class Stream:
     open: bool = True
 
 
+@dataclass
+class Throttle:
+    """Slack's rate limit, made predictable: every `every`-th call of `methods` (of every
+    method when empty) is answered 429 `ratelimited` with a Retry-After of `retry_after` s."""
+
+    every: int
+    retry_after: int = 0
+    methods: frozenset[str] = frozenset()
+    counted: int = 0
+
+    def hit(self, method: str) -> bool:
+        if self.every <= 0 or (self.methods and method not in self.methods):
+            return False
+        self.counted += 1
+        return self.counted % self.every == 0
+
+
 class Workspace:
     """State plus the lock that guards it; `changed` is notified after every mutation."""
 
@@ -65,6 +82,7 @@ class Workspace:
         self.tokens = frozenset(tokens)
         self.trigger_ttl = trigger_ttl
         self.streaming = True
+        self.throttle = Throttle(0)
         self.base_url = ""
         self.ids = IdFactory()
         self.clock = TsClock()

@@ -21,6 +21,9 @@ class SlackSettings(Section):
 
     # Web API base URL (ends with "/"): Slack itself, an enterprise proxy, or a local emulator.
     api_base_url: str = "https://slack.com/api/"
+    # How often a Web API call is retried on a 429 (after its Retry-After), a 500/503 or a
+    # dropped connection before the error counts.
+    api_retries: int = Field(3, ge=0, le=10)
     # HTTP mode (no SLACK_APP_TOKEN): where `twin serve` listens; requests arrive at /slack/events.
     host: str = "0.0.0.0"
     port: int = Field(3000, ge=1, le=65535)
