@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -20,12 +21,16 @@ log = logging.getLogger(__name__)
 
 def create_app(services: Services, signing_secret: str = "") -> App:
     """A sync bolt App on `services.client`. `signing_secret` verifies HTTP requests (Socket
-    Mode needs none). Listeners acknowledge at once and do their work in lazy functions."""
+    Mode needs none). Listeners acknowledge at once and do their work in lazy functions, on a
+    pool of slack.listener_threads threads (acks wait for a free one too)."""
     app = App(
         client=services.client,
         signing_secret=signing_secret,
         request_verification_enabled=bool(signing_secret),
         process_before_response=False,
+        listener_executor=ThreadPoolExecutor(
+            max_workers=services.slack.listener_threads, thread_name_prefix="twin-listener"
+        ),
     )
     app.use(_deduplicate(services))
     register(app, services)

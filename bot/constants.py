@@ -12,6 +12,7 @@ SHARE_ANSWER = "share_answer"  # under an ephemeral /ask-<name> answer
 APPROVE = "approval_approve"
 EDIT_APPROVE = "approval_edit"
 REJECT = "approval_reject"
+VIEW_DRAFT = "approval_view_draft"  # on a card whose draft cites restricted documents
 
 # Corpus admin: the button offered for an uploaded file.
 INGEST_FILE = "ingest_file"
@@ -20,8 +21,9 @@ INGEST_FILE = "ingest_file"
 FEEDBACK_MODAL = "feedback_comment"
 FEEDBACK_COMMENT = ("comment", "text")
 EDIT_MODAL = "approval_edit_modal"
-EDIT_TEXT = ("answer", "text")
+EDIT_TEXT = ("answer", "text")  # the first part; a long draft has "answer-2", "answer-3", ...
 REJECT_MODAL = "approval_reject_modal"
+DRAFT_MODAL = "approval_draft_modal"
 REJECT_REASON = ("reason", "text")
 INGEST_MODAL = "ingest_modal"
 INGEST_AUDIENCE = ("audience", "groups")

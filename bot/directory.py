@@ -78,6 +78,13 @@ class SlackDirectory:
                 return True
         return False
 
+    def group_id(self, handle_or_id: str) -> str | None:
+        """The ID of a user group given by handle (or by ID)."""
+        _, handles, _ = self._snapshot()
+        if handle_or_id in handles:
+            return handle_or_id
+        return self._id_of(handle_or_id, handles)
+
     # -- the cache -----------------------------------------------------------------------------
 
     def refresh(self) -> None:

@@ -1,4 +1,5 @@
-"""Periodic chores of a running bot: approval reminders, forgetting old event ids."""
+"""Periodic chores of a running bot: posting what waits in the outbox, reminding and escalating
+waiting reviews, forgetting old event ids."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import TYPE_CHECKING
 from slack_sdk import WebClient
 
 if TYPE_CHECKING:
-    from bot.approvals import Approvals
+    from bot.nudges import Nudges
+    from bot.outbox import Outbox
     from bot.store import EventLog
 
 __all__ = ["Housekeeper"]
@@ -23,14 +25,16 @@ class Housekeeper:
     def __init__(
         self,
         client: WebClient,
-        approvals: Approvals,
+        outbox: Outbox,
+        nudges: Nudges,
         events: EventLog,
         *,
         every_s: float,
         event_ttl_s: float,
     ) -> None:
         self.client = client
-        self.approvals = approvals
+        self.outbox = outbox
+        self.nudges = nudges
         self.events = events
         self.every_s = every_s
         self.event_ttl_s = event_ttl_s
@@ -38,8 +42,10 @@ class Housekeeper:
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
-        """Send due reminders and purge old event ids; returns the reminders sent."""
-        sent = self.approvals.remind(self.client)
+        """Post due outbox messages, send due reminders and escalations, purge old event ids;
+        returns the reminders and escalations sent."""
+        self.outbox.deliver(self.client)
+        sent = self.nudges.remind(self.client) + self.nudges.escalate(self.client)
         self.events.purge(self.event_ttl_s)
         return sent
 

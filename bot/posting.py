@@ -12,7 +12,8 @@ from slack_sdk import WebClient
 
 from bot.blocks import notices
 from bot.blocks.answers import AnswerView, answer_footer, answer_metadata, answer_parts
-from bot.blocks.common import Block, section
+from bot.blocks.common import Block, context, section
+from bot.outbox import OutboxMessage
 from bot.questions import Question
 from persona.results import Answer, Citation
 from retrieval.access import can_read
@@ -69,9 +70,34 @@ class AnswerPoster:
 
     def is_public(self, citations: list[Citation]) -> bool:
         """Every cited document is one everybody may read (a removed one counts as not)."""
+        return self.readable_by(citations, self.everyone)
+
+    def readable_by(self, citations: list[Citation], groups: list[str]) -> bool:
+        """Every cited document is one a member of `groups` may read."""
         ids = {c.doc_id for c in citations}
         live = self.corpus.live(ids)
-        return all(i in live and can_read(live[i].audience, self.everyone) for i in ids)
+        return all(i in live and can_read(live[i].audience, groups) for i in ids)
+
+    def messages(
+        self,
+        answer: Answer,
+        channel: str,
+        thread_ts: str | None,
+        *,
+        intro: str = "",
+        stamp: str = "",
+    ) -> list[OutboxMessage]:
+        """A finished answer as the messages to post (for the outbox): `intro` opens the
+        first, `stamp` (e.g. who approved it) ends the last, above the sources and buttons."""
+        room = self.max_chars - len(intro) - 2 if intro else self.max_chars
+        parts = answer_parts(answer.answer, room)
+        if intro:
+            parts[0] = f"{intro}\n\n{parts[0]}"
+        footer = [*([context(stamp)] if stamp else []), *answer_footer(self.view(answer))]
+        messages = [OutboxMessage(channel, thread_ts, p, [section(p)]) for p in parts[:-1]]
+        last = parts[-1]
+        blocks = [section(last), *footer]
+        return [*messages, OutboxMessage(channel, thread_ts, last, blocks, self.metadata(answer))]
 
     def parts(self, answer: Answer) -> list[str]:
         return answer_parts(answer.answer, self.max_chars)

@@ -11,14 +11,18 @@ from bot.admin import CorpusAdmin
 from bot.approvals import Approvals
 from bot.asking import Asker
 from bot.directory import SlackDirectory
+from bot.edits import EditCheck
 from bot.home import Home
 from bot.housekeeping import Housekeeper
+from bot.nudges import Nudges
+from bot.outbox import Outbox
 from bot.posting import AnswerPoster
 from bot.ratelimit import QuestionLimit
 from bot.replies import StreamingSupport
 from bot.store import ApprovalStore, EventLog, FeedbackStore
 from bot.video import VideoReplies
 from persona.answer import Answerer, make_llm
+from persona.policy import Policy
 from retrieval.corpus import Corpus
 from twin.settings import Settings
 
@@ -57,7 +61,12 @@ class Services:
         self.poster = AnswerPoster(
             self.corpus, settings.access.default_groups, slack.max_message_chars
         )
-        self.approvals = Approvals(self.approvals_store, self.directory, self.poster, slack)
+        self.outbox = Outbox(self.sessions)
+        self.approvals = Approvals(
+            self.approvals_store, self.outbox, self.directory, self.poster, slack
+        )
+        self.nudges = Nudges(self.approvals_store, self.directory, slack)
+        self.edits = EditCheck(Policy(settings.policy), None, self.directory.groups_for)
         self.video = VideoReplies(
             settings, client, self.sessions, self.approvals_store, self.poster
         )
@@ -78,7 +87,8 @@ class Services:
     def housekeeper(self) -> Housekeeper:
         return Housekeeper(
             self.client,
-            self.approvals,
+            self.outbox,
+            self.nudges,
             self.events,
             every_s=self.slack.housekeeping_s,
             event_ttl_s=self.slack.event_ttl_s,

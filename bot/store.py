@@ -15,6 +15,7 @@ from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.outbox import Outbox, OutboxMessage
 from persona.results import Answer, Citation
 from twin.models import AnswerRecord, Approval, Feedback, SlackEvent
 
@@ -120,11 +121,19 @@ class ApprovalStore:
                 session.execute(update(Approval).where(Approval.id == approval_id).values(**values))
 
     def decide(
-        self, approval_id: int, status: str, by: str, final: str = "", note: str = ""
+        self,
+        approval_id: int,
+        status: str,
+        by: str,
+        final: str = "",
+        note: str = "",
+        messages: list[OutboxMessage] | None = None,
     ) -> bool:
         """Record the decision if nobody has decided yet: True for the one caller that won.
 
-        The winner's decision is also noted on the answer's audit record.
+        The winner's decision is also noted on the answer's audit record, and `messages` (the
+        approved answer) go into the outbox in the same transaction: they are posted if and
+        only if the decision stands.
         """
         now = _now()
         with self.sessions.begin() as session:
@@ -143,6 +152,7 @@ class ApprovalStore:
                 if note:
                     line += f" ({note})"
                 record.notes = f"{record.notes}\n{line}" if record.notes else line
+            Outbox.add(session, f"approval:{approval_id}", messages or [])
         return True
 
     def due_for_reminder(self, after_s: float, now: datetime | None = None) -> list[Approval]:
@@ -155,6 +165,31 @@ class ApprovalStore:
                 or_(Approval.reminded_at.is_(None), Approval.reminded_at <= cutoff),
             )
             return list(session.scalars(query.order_by(Approval.id)))
+
+    def due_for_escalation(self, after_s: float, now: datetime | None = None) -> list[Approval]:
+        """Pending approvals older than `after_s` that were not escalated yet."""
+        cutoff = (now or _now()) - timedelta(seconds=after_s)
+        with self.sessions() as session:
+            query = select(Approval).where(
+                Approval.status == PENDING,
+                Approval.created_at <= cutoff,
+                Approval.escalated_at.is_(None),
+            )
+            return list(session.scalars(query.order_by(Approval.id)))
+
+    def claim_escalation(self, approval_id: int, now: datetime | None = None) -> bool:
+        """Take the right to escalate this approval, once ever (one process wins)."""
+        with self.sessions.begin() as session:
+            statement = (
+                update(Approval)
+                .where(
+                    Approval.id == approval_id,
+                    Approval.status == PENDING,
+                    Approval.escalated_at.is_(None),
+                )
+                .values(escalated_at=now or _now())
+            )
+            return _rowcount(session, statement) == 1
 
     def claim_reminder(self, approval: Approval, now: datetime | None = None) -> bool:
         """Take the right to send this reminder (one process wins)."""

@@ -172,14 +172,14 @@ def test_a_waiting_approval_is_reminded_once_per_period(workspace, bot_factory, 
     keeper = harness.services.housekeeper()
     assert keeper.run_once() == 0  # not waiting long enough yet
     later = datetime.now(UTC) + timedelta(seconds=601)
-    approvals_ = harness.services.approvals
-    assert approvals_.remind(harness.services.client, now=later) == 1
-    assert approvals_.remind(harness.services.client, now=later) == 0
+    nudges = harness.services.nudges
+    assert nudges.remind(harness.services.client, now=later) == 1
+    assert nudges.remind(harness.services.client, now=later) == 0
     reminder = slack.wait_for_message(
         people.review, lambda m: "has been waiting" in m.get("text", ""), thread_ts=review["ts"]
     )
     assert "Review #1" in reminder["text"] and "10 min" in reminder["text"]
-    assert approvals_.remind(harness.services.client, now=later + timedelta(seconds=601)) == 1
+    assert nudges.remind(harness.services.client, now=later + timedelta(seconds=601)) == 1
 
 
 def test_a_held_slash_command_answer_arrives_by_dm_once_approved(workspace, bot_factory):

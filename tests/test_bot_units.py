@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -109,7 +110,7 @@ def test_review_blocks_before_and_after_the_decision() -> None:
 
 def test_modals_and_home() -> None:
     modal = modals.edit_modal(3, "draft")
-    assert modal["private_metadata"] == '{"approval": 3}'
+    assert json.loads(modal["private_metadata"]) == {"approval": 3, "parts": 1}
     assert modal["blocks"][0]["element"]["initial_value"] == "draft"
     file = {"id": "F1", "name": "a.md", "url": "u", "channel": "D1", "thread_ts": None}
     ingest = modals.ingest_modal(file, ["exec", "all", "exec"])

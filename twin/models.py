@@ -203,6 +203,30 @@ class Approval(Base):
     note: Mapped[str] = mapped_column(Text, default="")  # the rejection reason, or "edited"
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SlackOutbox(Base):
+    """A message the bot must post exactly once (an approved answer, its notices), kept until
+    Slack has it: pending -> sending (claimed by one process) -> sent (with its ts), or failed.
+    The messages of one `batch` are posted in id order."""
+
+    __tablename__ = "slack_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(64))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    blocks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the message's metadata
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Feedback(Base):

@@ -18,20 +18,35 @@ from slack_sdk.models.views import View
 
 from bot import constants as ids
 from bot.blocks.common import Block, escape, plain, section
+from bot.mrkdwn import split_text
 
-__all__ = ["edit_modal", "feedback_modal", "ingest_modal", "reject_modal"]
+__all__ = [
+    "draft_modal",
+    "edit_fields",
+    "edit_modal",
+    "feedback_modal",
+    "ingest_modal",
+    "reject_modal",
+]
 
 # Slack's longest plain_text_input value (slack_sdk.models does not state it).
 INPUT_CHARS = 3000
 
 
-def _modal(callback_id: str, title: str, submit: str, metadata: Any, blocks: list[Any]) -> Block:
+def _modal(
+    callback_id: str,
+    title: str,
+    submit: str,
+    metadata: Any,
+    blocks: list[Any],
+    close: str = "Cancel",
+) -> Block:
     return View(
         type="modal",
         callback_id=callback_id,
         title=plain(title, View.title_max_length),
-        submit=plain(submit, View.submit_max_length),
-        close=plain("Cancel", View.close_max_length),
+        submit=plain(submit, View.submit_max_length) if submit else None,
+        close=plain(close, View.close_max_length),
         private_metadata=json.dumps(metadata),
         blocks=blocks,
     ).to_dict()
@@ -49,14 +64,31 @@ def _text_input(
     return InputBlock(block_id=block[0], label=plain(label), optional=optional, element=element)
 
 
+def edit_fields(count: int) -> list[tuple[str, str]]:
+    """The (block ID, action ID) of each input of an edit modal with `count` parts."""
+    block, action = ids.EDIT_TEXT
+    return [(block if i == 0 else f"{block}-{i + 1}", action) for i in range(count)]
+
+
 def edit_modal(approval_id: int, draft: str) -> Block:
-    return _modal(
-        ids.EDIT_MODAL,
-        "Edit & approve",
-        "Approve",
-        {"approval": approval_id},
-        [_text_input(ids.EDIT_TEXT, "The answer to post", initial=draft)],
-    )
+    """The whole draft to edit: one input per 3,000 characters (Slack's most for one input)."""
+    parts = split_text(draft, INPUT_CHARS) or [""]
+    inputs = [
+        _text_input(
+            field,
+            "The answer to post" if i == 0 else f"…continued ({i + 1} of {len(parts)})",
+            initial=part,
+            optional=i > 0,
+        )
+        for i, (field, part) in enumerate(zip(edit_fields(len(parts)), parts, strict=True))
+    ]
+    metadata = {"approval": approval_id, "parts": len(parts)}
+    return _modal(ids.EDIT_MODAL, "Edit & approve", "Approve", metadata, inputs[:99])
+
+
+def draft_modal(approval_id: int, blocks: list[Block]) -> Block:
+    """The full draft of a review whose card hides it (it cites restricted documents)."""
+    return _modal(ids.DRAFT_MODAL, f"Draft #{approval_id}", "", {}, blocks, close="Close")
 
 
 def reject_modal(approval_id: int) -> Block:

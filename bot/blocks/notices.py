@@ -58,11 +58,9 @@ def rejection(reason: str) -> str:
 
 
 def reminder(approval_id: int, user: str, waited_s: float) -> str:
-    hours = waited_s / 3600
-    waited = f"{hours:.0f} h" if hours >= 1 else f"{max(1, round(waited_s / 60))} min"
     return (
         f":alarm_clock: Review #{approval_id} (a question from <@{user}>) has been waiting "
-        f"for {waited}. Please approve, edit or reject it."
+        f"for {_waited(waited_s)}. Please approve, edit or reject it."
     )
 
 
@@ -80,3 +78,49 @@ def video_ready(user: str) -> str:
 
 def video_failed(error: str) -> str:
     return f":movie_camera: Sorry, the video reply could not be made ({error})."
+
+
+DRAFT_HIDDEN = (
+    ":lock: The draft cites restricted documents, so it is not shown here. Approvers who may "
+    "read every cited document can open it with *View draft*."
+)
+NOT_CLEARED = (
+    ":lock: This draft cites documents you may not read, so you can't see or approve it. "
+    "An approver who may read them has to decide."
+)
+STILL_WAITING = (
+    ":hourglass: Your question is still waiting for the comms team. I've reminded them; "
+    "I'll post the answer as soon as it's approved."
+)
+
+
+def approved_by(by: str, edited: bool) -> str:
+    """The line under an approved answer: who approved it and whether comms edited it."""
+    edit = " It was edited by comms before posting." if edited else ""
+    return f":white_check_mark: Approved by <@{by}> of the comms team.{edit}"
+
+
+def approved_notice(by: str, by_dm: bool) -> str:
+    where = "I sent you the answer in a direct message" if by_dm else "The answer is below"
+    return f":white_check_mark: <@{by}> of the comms team approved the answer. {where}."
+
+
+def asked_in(channel: str, question: str) -> str:
+    """The first line of an answer sent by DM for a question asked in a channel."""
+    return f"You asked in <#{channel}>: _{escape(question)[:500]}_"
+
+
+def with_mentions(text: str, mentions: list[str]) -> str:
+    return f"{' '.join(mentions)} {text}" if mentions else text
+
+
+def escalation(approval_id: int, user: str, waited_s: float) -> str:
+    return (
+        f":rotating_light: Review #{approval_id} (a question from <@{user}>) has waited "
+        f"{_waited(waited_s)} and is escalated. Please approve, edit or reject it now."
+    )
+
+
+def _waited(waited_s: float) -> str:
+    hours = waited_s / 3600
+    return f"{hours:.0f} h" if hours >= 1 else f"{max(1, round(waited_s / 60))} min"

@@ -22,7 +22,7 @@ def register(app: App, s: Services) -> None:
     questions.register(app, s.asker, s.admin, s.sessions, s.slack)
     commands.register(app, s.asker, s.approvals, s.poster, s.admin, s.slack)
     feedback.register(app, s.feedback, s.video, s.poster, s.sessions)
-    reviews.register(app, s.approvals, s.approvals_store, s.slack.review_channel)
+    reviews.register(app, s.approvals, s.approvals_store, s.edits, s.slack.review_channel)
     admin.register(app, s.admin)
 
     def home(event: dict[str, Any], client: WebClient) -> None:

@@ -34,9 +34,12 @@ class SlackSettings(Section):
 
     # Comms approval: the channel (ID) that reviews flagged answers, and who may decide:
     # user IDs (U...) or user-group IDs (S...). Reminder after an approval waits remind_after_s.
+    # A waiting review is escalated once after escalate_after_s: the approver groups are
+    # mentioned (<!subteam^ID>) and the employee is told it is still waiting.
     review_channel: str = ""
     approvers: list[str] = []
     remind_after_s: float = Field(3600, gt=0)
+    escalate_after_s: float = Field(14400, gt=0)
 
     # Corpus admins (user IDs or user-group IDs), and a channel (ID) where they may upload files
     # (a DM to the bot always works for admins).
@@ -75,6 +78,10 @@ class SlackSettings(Section):
         SuggestedPrompt(title="Strategy", message="What is our strategy for this year?"),
         SuggestedPrompt(title="Remote work", message="What is our policy on remote work?"),
     ]
+
+    # Threads that run listeners (acks and the answering after them): questions answered at
+    # once in this process.
+    listener_threads: int = Field(16, ge=2, le=256)
 
     # Seconds between housekeeping rounds (approval reminders, old event ids), and how long
     # delivered event ids are kept for deduplication.
