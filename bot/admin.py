@@ -172,13 +172,14 @@ class CorpusAdmin:
         text: str,
         blocks: list[dict[str, Any]] | None = None,
     ) -> None:
-        extra = {"blocks": blocks} if blocks else {}
         try:
             if private:
-                client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, **extra)
+                client.chat_postMessage(
+                    channel=channel, thread_ts=thread_ts, text=text, blocks=blocks
+                )
             else:
                 client.chat_postEphemeral(
-                    channel=channel, user=user, thread_ts=thread_ts, text=text, **extra
+                    channel=channel, user=user, thread_ts=thread_ts, text=text, blocks=blocks
                 )
         except SlackApiError as exc:
             log.warning("could not answer %s: %s", user, exc)

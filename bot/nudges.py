@@ -20,8 +20,8 @@ from bot.store import ApprovalStore, aware
 from twin.models import Approval
 
 if TYPE_CHECKING:
-    from bot.config import SlackSettings
     from bot.directory import SlackDirectory
+    from twin.sections.slack import SlackSettings
 
 __all__ = ["Nudges"]
 

@@ -172,7 +172,8 @@ class Outbox:
         except (SlackClientError, OSError) as exc:
             log.warning("outbox %s: cannot look for its message (%s); posting it", row.id, exc)
             return False
-        for message in found.get("messages", []):
+        messages: list[dict[str, Any]] = found.get("messages", [])
+        for message in messages:
             payload = (message.get("metadata") or {}).get("event_payload") or {}
             if payload.get("outbox_id") == row.id:
                 self._sent(row.id, str(message["ts"]))

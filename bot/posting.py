@@ -35,9 +35,12 @@ def post_parts(
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         blocks = [section(part), *(footer if last else [])]
-        extra = {"metadata": metadata} if last and metadata else {}
         response = client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, text=part, blocks=blocks, **extra
+            channel=channel,
+            thread_ts=thread_ts,
+            text=part,
+            blocks=blocks,
+            metadata=metadata if last else None,
         )
         posted.append(str(response["ts"]))
     return posted

@@ -150,13 +150,17 @@ class ThreadReply:
         end = self.sent if self.full else self.sent + self._room(final[self.sent :])
         rest = answer_parts(final[end:], self.max_chars) if final[end:].strip() else []
         last = not rest
-        text = {"markdown_text": final[self.sent : end]} if end > self.sent else {}
-        blocks = {"blocks": footer} if footer and last else {}
-        extra: dict[str, Any] = {"metadata": metadata} if metadata and last else {}
-        self.client.chat_stopStream(channel=self.channel, ts=self.ts, **text, **blocks, **extra)
+        assert self.ts is not None
+        self.client.chat_stopStream(
+            channel=self.channel,
+            ts=self.ts,
+            markdown_text=final[self.sent : end] or None,
+            blocks=footer if footer and last else None,
+            metadata=metadata if last else None,
+        )
         self.sent = end
         more = post_parts(self.client, self.channel, self.thread_ts, rest, footer, metadata)
-        return [self.ts or "", *more]
+        return [self.ts, *more]
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -178,7 +182,7 @@ class ThreadReply:
         if take == 0:
             return
         chunk = pending[:take]
-        if self.mode is None:
+        if self.mode is None or self.ts is None:
             self._start(chunk)
         elif self.mode == "stream":
             self.client.chat_appendStream(channel=self.channel, ts=self.ts, markdown_text=chunk)
@@ -191,12 +195,12 @@ class ThreadReply:
     def _start(self, chunk: str) -> None:
         if self.streaming.enabled:
             try:
-                recipient = {"recipient_user_id": self.user, "recipient_team_id": self.team}
                 response = self.client.chat_startStream(
                     channel=self.channel,
                     thread_ts=self.thread_ts,
                     markdown_text=chunk,
-                    **{k: v for k, v in recipient.items() if v},
+                    recipient_user_id=self.user or None,
+                    recipient_team_id=self.team or None,
                 )
                 self.ts, self.mode = str(response["ts"]), "stream"
                 return

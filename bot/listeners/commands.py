@@ -42,7 +42,11 @@ def register(
             return
         place = Place(command["channel_id"], None, private=True, team=command.get("team_id"))
         question = Question(text, command["user_id"], place)
-        result = asker.ask_privately(question, lambda notice: respond(text=notice))
+
+        def tell(notice: str) -> None:
+            respond(text=notice)
+
+        result = asker.ask_privately(question, tell)
         if result is None:
             return
         if result.needs_approval:
