@@ -1,7 +1,7 @@
 """An answer comms edited goes through the checks a generated answer passes before it is
 posted in the CEO's name: the sensitivity policy (an edit may not bring in a sensitive topic the
 review did not cover) and the grounding guard (every sentence supported by a passage the asker
-may read)."""
+may read; the sentences comms wrote or changed are checked, the twin's own were already)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from persona.policy import Policy
 from twin.models import Approval
+from twin.text import sentences
 
 __all__ = ["EditCheck"]
 
@@ -42,7 +43,11 @@ class EditCheck:
             )
         if self.grounding is None:
             return None
-        unsupported = self.grounding(approval.question, text, self.groups_for(approval.user_id))
+        drafted = set(sentences(approval.draft))
+        changed = " ".join(s for s in sentences(text) if s not in drafted)
+        if not changed:
+            return None  # sentences taken out or reordered: nothing new to check
+        unsupported = self.grounding(approval.question, changed, self.groups_for(approval.user_id))
         if unsupported:
             shown = "; ".join(f"“{s[:120]}”" for s in unsupported[:3])
             return (

@@ -66,7 +66,9 @@ class Services:
             self.approvals_store, self.outbox, self.directory, self.poster, slack
         )
         self.nudges = Nudges(self.approvals_store, self.directory, slack)
-        self.edits = EditCheck(Policy(settings.policy), None, self.directory.groups_for)
+        self.edits = EditCheck(
+            Policy(settings.policy), self.answerer.unsupported, self.directory.groups_for
+        )
         self.video = VideoReplies(
             settings, client, self.sessions, self.approvals_store, self.poster
         )

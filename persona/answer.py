@@ -39,7 +39,7 @@ from retrieval.corpus import Corpus
 from retrieval.embeddings import CachedEmbedder
 from retrieval.search import query_partitions, search
 from twin.settings import Settings
-from twin.text import MARKER
+from twin.text import MARKER, sentences
 
 __all__ = ["Answer", "Answerer", "Citation", "make_llm"]
 
@@ -205,6 +205,15 @@ class Answerer:
         for n, passage in enumerate(passages, 1):
             passage.n = n
         return passages
+
+    def unsupported(self, question: str, text: str, groups: list[str]) -> list[str]:
+        """The sentences of `text` that no passage `groups` may read supports: the check every
+        generated sentence passes, for text written elsewhere (an answer comms edited)."""
+        items = sentences(text)
+        if not items:
+            return []
+        checks = self.guard.support(self._retrieve(question, groups)).check_many(items)
+        return [check.sentence for check in checks if not check.supported]
 
     def _unanswerable(self, query: str, groups: list[str], evidence: Evidence | None) -> str:
         """Why the CEO has not spoken about this, or "" when the passages can answer it."""

@@ -103,6 +103,12 @@ def test_an_edit_is_checked_again_and_the_employee_sees_it_was_edited(workspace,
     assert refused.json()["response_action"] == "errors"
     assert "compensation" in refused.json()["errors"]["answer"]
     assert approvals(harness)[0].status == "pending"
+    invented = "There will be no layoffs this year. We will open an office on the Moon in March."
+    ungrounded = slack.submit_view(people.dave, modal, {"answer": {"text": invented}})
+    assert "not supported" in ungrounded.json()["errors"]["answer"]
+    assert "Moon" in ungrounded.json()["errors"]["answer"]
+    assert "no layoffs" not in ungrounded.json()["errors"]["answer"]  # her own words pass
+    assert approvals(harness)[0].status == "pending"
     edited = "There will be no layoffs this year. [1]"
     assert slack.submit_view(people.dave, modal, {"answer": {"text": edited}}).ok
     answer = slack.wait_for_message("general", is_answer, thread_ts=thread_ts, timeout=TIMEOUT)
