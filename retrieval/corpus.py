@@ -13,8 +13,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from retrieval.embeddings import Embedder, make_embedder, unpack
+from retrieval.erasure import forget_quotes, vacuum_chroma
 from retrieval.store import ChunkStore, make_client
-from twin.db import session_factory
+from twin.db import checkpoint, session_factory
 from twin.models import ChunkSentences, CorpusState, Document
 from twin.settings import Settings
 
@@ -95,7 +96,7 @@ class Corpus:
 
     def remove(self, doc_id: int) -> Document | None:
         """Unregister first (search stops returning it at once; its sentence embeddings go with
-        the row), then drop its chunks."""
+        the row), then drop its chunks, and erase its text from disk (retrieval.erasure)."""
         with self.sessions() as session:
             doc = session.get(Document, doc_id)
             if doc is None:
@@ -103,8 +104,17 @@ class Corpus:
             session.delete(doc)
             self.changed(session)
             session.commit()
+        forget_quotes(self.sessions, doc_id)
         self.store.delete_versions(doc.audience, doc_id)
+        self.erase()
         return doc
+
+    def erase(self) -> None:
+        """Leave no deleted text on disk: SQLite's -wal file and the embedded Chroma's free
+        pages (after a removal, or after a document's old version was replaced)."""
+        checkpoint(self.settings.db_url)
+        if not self.settings.retrieval.chroma_url:
+            vacuum_chroma(self.settings.home)
 
     def stats(self) -> CorpusStats:
         with self.sessions() as session:

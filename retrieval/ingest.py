@@ -110,6 +110,8 @@ class Ingestor:
             ):
                 self._flush()
         self._flush()
+        if self.report.counts["updated"]:
+            self.corpus.erase()  # the old versions' text
         return self.report
 
     def _record(self, result: FileResult) -> None:
