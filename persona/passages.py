@@ -1,7 +1,7 @@
 """Passages: the retrieved chunks an answer may use, numbered, with the CEO's own sentences.
 
 Passages are data. Sentences that read like instructions to an AI are dropped from them before
-they reach a prompt, a quote or the guard (see persona.safety.looks_like_injection).
+they reach a prompt, a quote or the guard (see persona.safety.screen).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from persona.safety import looks_like_injection
+from persona.safety import screen
 from persona.text import is_speaker
 from retrieval.search import Hit
 from twin.text import sentences, speaker_lines
@@ -61,5 +61,4 @@ def _meeting_passage(n: int, hit: Hit, speakers: list[str]) -> Passage:
 
 
 def _split_injections(items: list[str]) -> tuple[list[str], list[str]]:
-    kept = [s for s in items if not looks_like_injection(s)]
-    return kept, [s for s in items if looks_like_injection(s)]
+    return screen(items)

@@ -1,7 +1,8 @@
 """Sensitivity policy: does an answer wait for comms approval before it is posted, and why?
 
 Topics come from config (policy.topics): keywords match whole words in any case (plurals and
--ed/-ing forms too), patterns are regular expressions. An optional LLM classifier adds topics
+-ed/-ing forms too), patterns are regular expressions; both see the text without invisible
+characters, homoglyphs or accents (persona.normalize). An optional LLM classifier adds topics
 the keywords miss; if it cannot answer, the answer waits for approval (fail closed).
 """
 
@@ -12,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from persona.llm import ChatModel, LLMError, Message
+from persona.normalize import for_screening
 from twin.sections.persona import PolicySettings, Topic
 
 __all__ = ["Policy", "Review"]
@@ -62,7 +64,7 @@ class Policy:
             review.add(flag)
         for where, text in (("question", question), ("answer", answer)):
             for topic in self.topics:
-                found = topic.match(text)
+                found = topic.match(for_screening(text))
                 if found:
                     review.add(f"{topic.name}: the {where} mentions '{found}'")
         if self.llm is not None:
