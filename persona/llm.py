@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
+from queue import Empty, SimpleQueue
 
 from pydantic import SecretStr
 from tenacity import (
@@ -77,8 +80,15 @@ class OpenAIChat(ChatModel):
         )
 
     def stream(self, messages: list[Message], max_tokens: int | None = None) -> Iterator[str]:
+        """The answer's pieces, never past `deadline_s` from the call however the server
+        behaves: a read timeout restarts with every read and every retry, the deadline does
+        not."""
         limit = max_tokens or self.settings.max_tokens
         deadline = time.monotonic() + self.settings.deadline_s
+        pieces = partial(self._stream, messages, limit, deadline)
+        yield from _until(deadline, pieces, self.settings.deadline_s)
+
+    def _stream(self, messages: list[Message], limit: int, deadline: float) -> Iterator[str]:
         try:
             first, rest = self._open(messages, limit, deadline)
         except LLMError:
@@ -134,6 +144,43 @@ class OpenAIChat(ChatModel):
         finally:
             if isinstance(stream, Generator):
                 stream.close()
+
+
+def _until(deadline: float, pieces: Callable[[], Iterator[str]], seconds: float) -> Iterator[str]:
+    """The pieces, produced in a worker thread, until `deadline` (time.monotonic()).
+
+    A blocking read cannot be interrupted, so the caller waits on a queue instead: a server
+    that accepts and never answers, or trickles, cannot hold it past the deadline. The worker
+    stops at its next piece, or at its own read timeout."""
+    queue: SimpleQueue[tuple[str, object]] = SimpleQueue()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for piece in pieces():
+                queue.put(("piece", piece))
+                if stop.is_set():
+                    return
+            queue.put(("end", None))
+        except BaseException as exc:  # handed to the caller
+            queue.put(("error", exc))
+
+    threading.Thread(target=produce, name="llm-stream", daemon=True).start()
+    count = 0
+    try:
+        while True:
+            try:
+                kind, value = queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except Empty:
+                raise LLMError(f"no complete answer within {seconds:g}s", count > 0) from None
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value  # type: ignore[misc]
+            count += 1
+            yield str(value)
+    finally:
+        stop.set()
 
 
 class ScriptedChat(ChatModel):

@@ -1,4 +1,8 @@
-"""Database engine and sessions; the schema is created and upgraded by Alembic migrations."""
+"""Database engine and sessions; the schema is created and upgraded by Alembic migrations.
+
+A database that cannot be used (a malformed or unsupported URL, nothing listening, a refused
+login) raises DatabaseError, whose message is one line naming the `database_url` setting.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,33 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 # The migrations sit beside the floor (they import its models), so they are found, not imported.
 MIGRATIONS_DIR = Path(str(files("migrations")))
+
+
+class DatabaseError(Exception):
+    """The configured database cannot be used; the message names the setting and the problem."""
+
+
+def describe_failure(url: str, error: BaseException) -> str:
+    """One line: the setting, the database (password hidden) and what went wrong."""
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return f"database_url: not a database URL: {url!r}"
+    if isinstance(error, exc.NoSuchModuleError | ImportError):
+        dialect = url.split(":", 1)[0]
+        return (
+            f"database_url: unsupported database {dialect!r} in {shown} "
+            "(use sqlite:///PATH or postgresql+psycopg://...)"
+        )
+    cause = getattr(error, "orig", None) or error
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    problem = lines[0] if lines else cause.__class__.__name__
+    return f"database_url: cannot use the database {shown}: {problem}"
 
 
 def make_engine(url: str) -> Engine:
@@ -49,10 +75,22 @@ _engines: dict[str, Engine] = {}
 def engine_for(url: str) -> Engine:
     """One engine per database URL per process, migrated on first use."""
     if url not in _engines:
+        _engines[url] = migrated_engine(url)
+    return _engines[url]
+
+
+def migrated_engine(url: str) -> Engine:
+    """A new engine for `url` with its schema at the newest migration; DatabaseError if the
+    database cannot be used."""
+    engine = None
+    try:
         engine = make_engine(url)
         upgrade(engine)
-        _engines[url] = engine
-    return _engines[url]
+    except (exc.SQLAlchemyError, ImportError, OSError) as error:
+        if engine is not None:
+            engine.dispose()
+        raise DatabaseError(describe_failure(url, error)) from None
+    return engine
 
 
 def session_factory(url: str) -> sessionmaker[Session]:
