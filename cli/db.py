@@ -14,12 +14,7 @@ def db() -> None:
 @pass_app
 def upgrade(app: App) -> None:
     """Apply all pending migrations."""
-    from twin.db import make_engine
-    from twin.db import upgrade as run_upgrade
+    from twin.db import migrated_engine
 
-    engine = make_engine(app.settings.db_url)
-    try:
-        run_upgrade(engine)
-    finally:
-        engine.dispose()
+    migrated_engine(app.settings.db_url).dispose()
     click.echo("database is up to date")

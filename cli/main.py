@@ -7,7 +7,24 @@ from cli.context import App
 from twin.settings import ConfigError, load_settings
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Twin(click.Group):
+    """A database that cannot be used ends any command with one line naming `database_url`
+    and the problem (exit 1), not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            from twin.db import database_problem
+
+            app = ctx.obj if isinstance(ctx.obj, App) else None
+            problem = app and database_problem(app.settings.db_url, error)
+            if not problem:
+                raise
+            raise click.ClickException(problem) from None
+
+
+@click.group(cls=_Twin, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_path",

@@ -16,7 +16,7 @@ from helpers import memo, write
 from persona.answer import Answerer
 from retrieval.corpus import Corpus
 from retrieval.ingest import Ingestor
-from twin.cli import main
+from cli import main
 from twin.db import dispose
 from twin.models import AnswerRecord
 from twin.settings import Settings

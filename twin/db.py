@@ -6,6 +6,7 @@ login) raises DatabaseError, whose message is one line naming the `database_url`
 
 from __future__ import annotations
 
+import re
 from importlib.resources import files
 from pathlib import Path
 
@@ -26,8 +27,9 @@ def describe_failure(url: str, error: BaseException) -> str:
     """One line: the setting, the database (password hidden) and what went wrong."""
     try:
         shown = make_url(url).render_as_string(hide_password=True)
-    except exc.ArgumentError:
-        return f"database_url: not a database URL: {url!r}"
+    except (exc.ArgumentError, ValueError) as problem:
+        hidden = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+        return f"database_url: not a database URL: {hidden!r} ({problem})"
     if isinstance(error, exc.NoSuchModuleError | ImportError):
         dialect = url.split(":", 1)[0]
         return (
@@ -38,6 +40,15 @@ def describe_failure(url: str, error: BaseException) -> str:
     lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
     problem = lines[0] if lines else cause.__class__.__name__
     return f"database_url: cannot use the database {shown}: {problem}"
+
+
+def database_problem(url: str, error: BaseException) -> str | None:
+    """The one-line message for an error that says the database cannot be used, else None."""
+    if isinstance(error, DatabaseError):
+        return str(error)
+    if isinstance(error, exc.OperationalError | exc.InterfaceError):
+        return describe_failure(url, error)
+    return None
 
 
 def make_engine(url: str) -> Engine:
@@ -86,7 +97,7 @@ def migrated_engine(url: str) -> Engine:
     try:
         engine = make_engine(url)
         upgrade(engine)
-    except (exc.SQLAlchemyError, ImportError, OSError) as error:
+    except (exc.SQLAlchemyError, ImportError, OSError, ValueError) as error:
         if engine is not None:
             engine.dispose()
         raise DatabaseError(describe_failure(url, error)) from None
