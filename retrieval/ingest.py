@@ -10,6 +10,7 @@ Search trusts only the registry's version, so a document is never missing or fou
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from retrieval.access import normalize_audience
 from retrieval.chunking import Chunk, chunk_document
@@ -26,7 +28,13 @@ from retrieval.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, loa
 from twin.models import ChunkSentences, Document, utcnow
 from twin.text import chunk_sentences
 
+log = logging.getLogger(__name__)
+
 STATUSES = ("added", "updated", "unchanged", "failed")
+CONCURRENT = (
+    "another ingest stored this file at the same moment and this one gave way "
+    "(run the ingest again to check it)"
+)
 
 
 @dataclass
@@ -128,6 +136,11 @@ class Ingestor:
                 doc.kind = self.kind
             audience = normalize_audience(doc.audience or self.audience)
             chunks = chunk_document(doc, retrieval.chunk_size, retrieval.chunk_overlap)
+            if len(chunks) > retrieval.max_chunks_per_file:
+                raise LoadError(
+                    f"too large: {len(chunks):,} chunks, over retrieval.max_chunks_per_file "
+                    f"({retrieval.max_chunks_per_file:,}); split the file or raise the limit"
+                )
         except (LoadError, OSError, ValueError) as exc:
             self._record(FileResult(str(path), "failed", error=_reason(exc)))
             return
@@ -155,6 +168,8 @@ class Ingestor:
             embeddings = [next(chunk_vectors) for _ in pending.chunks]
             try:
                 self._record(self._write(pending, embeddings, sentences, known))
+            except IntegrityError:  # another process registered or switched it first
+                self._record(FileResult(str(pending.path), "failed", error=CONCURRENT))
             except Exception as exc:  # the store or database failed: report, keep going
                 error = f"not stored, the index is unchanged ({exc.__class__.__name__}: {exc})"
                 self._record(FileResult(str(pending.path), "failed", error=error))
@@ -166,7 +181,35 @@ class Ingestor:
         sentences: list[list[str]],
         known: dict[str, np.ndarray],
     ) -> FileResult:
-        doc_id = pending.existing.id if pending.existing else _register(self.corpus, pending)
+        if pending.existing:
+            return self._store(pending.existing.id, pending, embeddings, sentences, known)
+        doc_id = _register(self.corpus, pending)
+        try:
+            return self._store(doc_id, pending, embeddings, sentences, known)
+        except Exception:
+            self._unregister(doc_id, pending.audience)
+            raise
+
+    def _unregister(self, doc_id: int, audience: str) -> None:
+        """A new document that could not be stored leaves nothing behind: its chunks, then its
+        pending row (kept if its chunks cannot be deleted, so its id is never reused)."""
+        try:
+            self.corpus.store.delete_versions(audience, doc_id)
+        except Exception:
+            log.warning("document %d: its partly written chunks could not be deleted", doc_id)
+            return
+        with self.corpus.sessions() as session:
+            session.execute(delete(Document).where(Document.id == doc_id, Document.version == 0))
+            session.commit()
+
+    def _store(
+        self,
+        doc_id: int,
+        pending: _Pending,
+        embeddings: list[np.ndarray],
+        sentences: list[list[str]],
+        known: dict[str, np.ndarray],
+    ) -> FileResult:
         old = pending.existing
         version = (old.version if old else 0) + 1
         ids = [f"{doc_id}-v{version}-{i}" for i in range(len(pending.chunks))]

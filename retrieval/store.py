@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlparse
@@ -18,6 +19,7 @@ import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import ChromaError
 
 from retrieval.embeddings import Vector
 
@@ -63,13 +65,19 @@ class ChunkStore:
     def collection(self, audience: str) -> Collection:
         if audience not in self._collections:
             digest = hashlib.sha1(audience.encode()).hexdigest()[:16]
+            name = f"{self.prefix}-{digest}"
             hnsw = {"space": "cosine", **self.hnsw, **PURGE_AFTER_EVERY_WRITE}
-            collection = self.client.get_or_create_collection(
-                f"{self.prefix}-{digest}",
-                embedding_function=None,
-                configuration=cast(Any, {"hnsw": hnsw}),
-                metadata={"audience": audience},
-            )
+            try:
+                collection = self.client.get_or_create_collection(
+                    name,
+                    embedding_function=None,
+                    configuration=cast(Any, {"hnsw": hnsw}),
+                    metadata={"audience": audience},
+                )
+            except ChromaError as error:  # another process created it a moment ago
+                if "already exists" not in str(error):
+                    raise
+                collection = self.client.get_collection(name, embedding_function=None)
             _purge_after_every_write(collection)
             self._collections[audience] = collection
         return self._collections[audience]
@@ -82,12 +90,21 @@ class ChunkStore:
         texts: list[str],
         metadatas: list[dict[str, Any]],
     ) -> None:
-        self.collection(audience).upsert(
-            ids=ids,
-            embeddings=embeddings,
-            documents=texts,
-            metadatas=metadatas,  # type: ignore[arg-type]
-        )
+        """Upsert in batches within the client's (or server's) max batch size."""
+        collection = self.collection(audience)
+        size = self.max_batch
+        for start in range(0, len(ids), size):
+            end = start + size
+            collection.upsert(
+                ids=ids[start:end],
+                embeddings=embeddings[start:end],
+                documents=texts[start:end],
+                metadatas=metadatas[start:end],  # type: ignore[arg-type]
+            )
+
+    @cached_property
+    def max_batch(self) -> int:
+        return int(self.client.get_max_batch_size())
 
     def delete_versions(self, audience: str, doc_id: int, keep: int | None = None) -> None:
         """Delete a document's chunks in one partition, except those of version `keep`."""
