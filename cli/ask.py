@@ -13,6 +13,7 @@ import click
 
 from cli.context import App, pass_app
 from cli.corpus import _groups
+from cli.printing import shown
 from cli.render import describe, speak
 
 if TYPE_CHECKING:
@@ -108,8 +109,8 @@ def _print_footer(answer: Answer) -> None:
         click.secho("\nSources", bold=True)
     for c in answer.citations:
         when = f", {c.date}" if c.date else ""
-        click.echo(f"  [{c.n}] {c.title}{when}")
-        click.echo(f"      {c.source}")
+        click.echo(shown(f"  [{c.n}] {c.title}{when}"))
+        click.echo(f"      {shown(c.source)}")
     if answer.needs_approval:
         click.secho("\nIn Slack this answer waits for comms approval:", fg="yellow")
         for reason in answer.approval_reasons:

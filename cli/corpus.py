@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.context import App, pass_app
+from cli.printing import shown
 
 if TYPE_CHECKING:
     from retrieval.search import Hit
@@ -48,7 +49,7 @@ def ingest(
         def progress(result: FileResult) -> None:
             bar.update(1)
             if result.error:
-                tqdm.write(f"failed: {result.path}: {result.error}", file=sys.stderr)
+                tqdm.write(f"failed: {shown(result.path)}: {shown(result.error)}", file=sys.stderr)
 
         ingestor = Ingestor(app.corpus, ingested_by, _split(audience), kind, progress)
         report = ingestor.run(files)
@@ -111,16 +112,16 @@ def _groups(app: App, user: str | None, groups: str | None) -> list[str]:
 
 
 def _print_hits(query: str, hits: list[Hit]) -> None:
-    click.secho(f"? {query}", bold=True)
+    click.secho(f"? {shown(query)}", bold=True)
     if not hits:
         click.echo("  (nothing found)")
     for n, hit in enumerate(hits, 1):
         when = f", {hit.date}" if hit.date else ""
         speaker = f" — {hit.speaker}" if hit.speaker else ""
-        click.echo(f"{n}. [{hit.score:.3f}] {hit.title} ({hit.kind}{when}){speaker}")
-        click.echo(f"   {hit.source}")
+        click.echo(shown(f"{n}. [{hit.score:.3f}] {hit.title} ({hit.kind}{when}){speaker}"))
+        click.echo(f"   {shown(hit.source)}")
         snippet = " ".join(hit.text.split())
-        click.echo(f"   {snippet[:240]}{'…' if len(snippet) > 240 else ''}")
+        click.echo(f"   {shown(snippet[:240])}{'…' if len(snippet) > 240 else ''}")
 
 
 @click.group()
@@ -140,7 +141,7 @@ def list_docs(app: App, as_json: bool) -> None:
     for d in documents:
         state = "" if d.version else "  (pending)"
         when = d.date.isoformat() if d.date else "-"
-        click.echo(f"{d.id:>5}  {when:<10}  {d.kind:<7}  {d.audience:<12}  {d.title}{state}")
+        click.echo(shown(f"{d.id:>5}  {when:<10}  {d.kind:<7}  {d.audience:<12}  {d.title}{state}"))
     click.echo(f"{len(documents)} documents")
 
 
@@ -158,7 +159,7 @@ def show_doc(app: App, doc_id: int, as_json: bool) -> None:
         click.echo(json.dumps(data, indent=2))
         return
     for key, value in data.items():
-        click.echo(f"{key:>12}: {value}")
+        click.echo(f"{key:>12}: {shown(value)}")
 
 
 @docs.command("remove")
@@ -169,7 +170,7 @@ def remove_doc(app: App, doc_id: int) -> None:
     doc = app.corpus.remove(doc_id)
     if doc is None:
         raise click.ClickException(f"no document with id {doc_id}")
-    click.echo(f"removed {doc_id}: {doc.title}")
+    click.echo(f"removed {doc_id}: {shown(doc.title)}")
 
 
 def _doc_json(doc: Document) -> dict[str, object]:
