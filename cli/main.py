@@ -4,6 +4,7 @@ import click
 
 from cli import ask, consent, corpus, db, jobs, llm, render, serve, worker
 from cli.context import App
+from twin.home import keep_private
 from twin.settings import ConfigError, load_settings
 
 
@@ -38,6 +39,10 @@ def main(ctx: click.Context, config_path: str | None) -> None:
         settings = load_settings(config_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    try:
+        keep_private(settings.home)
+    except OSError as exc:
+        raise click.ClickException(f"TWIN_HOME {settings.home}: {exc.strerror or exc}") from None
     ctx.obj = App(settings)
 
 
