@@ -50,6 +50,9 @@ def ingest(
             bar.update(1)
             if result.error:
                 tqdm.write(f"failed: {shown(result.path)}: {shown(result.error)}", file=sys.stderr)
+            if result.warning:
+                warning = f"warning: {shown(result.path)}: {shown(result.warning)}"
+                tqdm.write(warning, file=sys.stderr)
 
         ingestor = Ingestor(app.corpus, ingested_by, _split(audience), kind, progress)
         report = ingestor.run(files)

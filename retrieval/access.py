@@ -12,12 +12,13 @@ class UnknownUser(Exception):
 
 
 def normalize_audience(groups: Iterable[str] | str | None) -> str:
-    """Canonical audience string: "all", or sorted unique group names joined by commas."""
+    """Canonical audience string: "all", or sorted unique group names (lower case: `EXEC` is
+    the `exec` group) joined by commas."""
     if groups is None:
         return EVERYONE
     if isinstance(groups, str):
         groups = groups.split(",")
-    names = sorted({g.strip() for g in groups if g.strip()})
+    names = sorted({g.strip().lower() for g in groups if g.strip()})
     if not names or EVERYONE in names:
         return EVERYONE
     for name in names:
@@ -27,7 +28,15 @@ def normalize_audience(groups: Iterable[str] | str | None) -> str:
 
 
 def can_read(audience: str, groups: Iterable[str]) -> bool:
-    return audience == EVERYONE or not set(audience.split(",")).isdisjoint(groups)
+    """Group names match in any case, as audiences are stored in lower case."""
+    members = {g.strip().lower() for g in groups}
+    return audience == EVERYONE or not set(audience.lower().split(",")).isdisjoint(members)
+
+
+def unknown_groups(audience: str, known: Iterable[str]) -> list[str]:
+    """Groups of an audience that no configured user belongs to (likely a typo)."""
+    names = {k.strip().lower() for k in known}
+    return [g for g in audience.split(",") if audience != EVERYONE and g not in names]
 
 
 class ConfigGroups:

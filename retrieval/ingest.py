@@ -11,6 +11,7 @@ Search trusts only the registry's version, so a document is never missing or fou
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from retrieval.access import normalize_audience
+from retrieval.access import normalize_audience, unknown_groups
 from retrieval.chunking import Chunk, chunk_document
 from retrieval.corpus import Corpus
 from retrieval.embeddings import pack
@@ -44,6 +45,7 @@ class FileResult:
     doc_id: int | None = None
     chunks: int = 0
     error: str | None = None
+    warning: str | None = None
 
 
 @dataclass
@@ -68,6 +70,7 @@ class _Pending:
     doc: LoadedDocument
     chunks: list[Chunk]
     existing: Document | None
+    warning: str | None = None
 
 
 def find_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -82,14 +85,21 @@ def find_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def _walk(folder: Path) -> list[Path]:
-    """Supported files under a folder, sorted, skipping hidden files and folders."""
-    return [
-        child
-        for child in sorted(folder.rglob("*"))
-        if child.is_file()
-        and child.suffix.lower() in SUPPORTED_SUFFIXES
-        and not any(part.startswith(".") for part in child.relative_to(folder).parts)
-    ]
+    """Supported files under a folder, sorted, skipping hidden files and folders; a symlinked
+    folder that leads back to one of its own parents is listed too, to be reported as a loop."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        here = Path(root)
+        above = {here.resolve(), *here.resolve().parents}
+        dirs[:] = [d for d in sorted(dirs) if not d.startswith(".")]
+        found += [here / d for d in dirs if (here / d).resolve() in above]
+        dirs[:] = [d for d in dirs if (here / d).resolve() not in above]
+        found += [
+            here / name
+            for name in files
+            if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES
+        ]
+    return sorted(found)
 
 
 class Ingestor:
@@ -131,6 +141,9 @@ class Ingestor:
         try:
             if not path.exists():
                 raise LoadError("no such file")
+            if path.is_dir():
+                target = path.resolve()
+                raise LoadError(f"a symlink loop: this folder leads back to {target}")
             doc = load_document(path, int(retrieval.max_file_mb * 1e6))
             if self.kind != "auto":
                 doc.kind = self.kind
@@ -150,7 +163,18 @@ class Ingestor:
         if existing and _same(existing, sha, audience, doc.kind):
             self._record(FileResult(str(path), "unchanged", existing.id, existing.chunk_count))
             return
-        self._batch.append(_Pending(path, source, sha, audience, doc, chunks, existing))
+        warning = self._unknown_groups(audience)
+        self._batch.append(_Pending(path, source, sha, audience, doc, chunks, existing, warning))
+
+    def _unknown_groups(self, audience: str) -> str | None:
+        """A warning when the audience names a group no configured user is in (a typo would
+        make the document readable by nobody). Without access.users (Slack's groups), none."""
+        access = self.corpus.settings.access
+        known = {*access.default_groups, *(g for gs in access.users.values() for g in gs)}
+        unknown = unknown_groups(audience, known) if access.users else []
+        if not unknown:
+            return None
+        return f"audience {audience!r}: no configured user is in {', '.join(unknown)}"
 
     def _flush(self) -> None:
         """Embed the batch's chunks, their sentences and titles in one call; store each file."""
@@ -227,7 +251,8 @@ class Ingestor:
         for audience in {pending.audience, old.audience if old else pending.audience}:
             self.corpus.store.delete_versions(audience, doc_id, keep=version)
         status = "updated" if old and old.version > 0 else "added"
-        return FileResult(str(pending.path), status, doc_id, len(pending.chunks))
+        chunks = len(pending.chunks)
+        return FileResult(str(pending.path), status, doc_id, chunks, warning=pending.warning)
 
     def _switch(
         self,
