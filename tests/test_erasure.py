@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 from helpers import memo, write
 
+from cli import main
 from persona.answer import Answerer
 from retrieval.corpus import Corpus
 from retrieval.ingest import Ingestor
-from cli import main
 from twin.db import dispose
 from twin.models import AnswerRecord
 from twin.settings import Settings
