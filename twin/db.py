@@ -27,9 +27,9 @@ def describe_failure(url: str, error: BaseException) -> str:
     """One line: the setting, the database (password hidden) and what went wrong."""
     try:
         shown = make_url(url).render_as_string(hide_password=True)
-    except (exc.ArgumentError, ValueError) as problem:
+    except (exc.ArgumentError, ValueError) as unparsable:
         hidden = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
-        return f"database_url: not a database URL: {hidden!r} ({problem})"
+        return f"database_url: not a database URL: {hidden!r} ({unparsable})"
     if isinstance(error, exc.NoSuchModuleError | ImportError):
         dialect = url.split(":", 1)[0]
         return (
