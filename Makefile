@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# The CPU build of torch first, so sentence-transformers never pulls the multi-GB CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev,piper,llm,c2pa]'
+	$(BIN)/pip install -q -e '.[dev,piper,llm,c2pa,avatar]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -16,11 +16,12 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from render.avatar import find_avatar
+from render.avatar import AvatarPack, find_avatar
+from render.consent import ConsentRegistry, ConsentRequired
 from render.credentials import clip_signer
 from render.encode import MB, EncodeSpec, encode_clip
 from render.errors import TextError
-from render.frames import Compositor
+from render.face import FaceRenderer, create_face_renderer
 from render.timeline import head_margin, plan_timeline
 from render.tts import Speech, TTSBackend, create_backend
 from twin.sections.render import RenderSettings
@@ -60,18 +61,26 @@ class Renderer:
     """Renders clips with one configuration; reuses the voice and avatars it has loaded.
 
     `home` is the twin home: built-in avatars are cached under home/cache/avatars and packs are
-    found by name under home/avatars. Pass `tts` to share a loaded backend. A Renderer renders
-    one clip at a time (its frame buffers are reused): use one per worker thread.
+    found by name under home/avatars. Pass `tts` to share a loaded backend. A pack built from
+    photos names the consent record it was built under: every clip with it checks that record in
+    `consents` first (without a registry such a pack is refused). A Renderer renders one clip at
+    a time (its frame buffers are reused): use one per worker thread.
     """
 
     def __init__(
-        self, settings: RenderSettings, *, home: Path | None = None, tts: TTSBackend | None = None
+        self,
+        settings: RenderSettings,
+        *,
+        home: Path | None = None,
+        tts: TTSBackend | None = None,
+        consents: ConsentRegistry | None = None,
     ) -> None:
         self.settings = settings
         self.home = home if home is not None else default_home()
         self._tts = tts
+        self.consents = consents
         self._sign = clip_signer(settings)  # a bad C2PA setup fails here, not after the work
-        self._compositors: dict[str, tuple[str, Compositor]] = {}
+        self._compositors: dict[str, tuple[AvatarPack, FaceRenderer]] = {}
 
     @property
     def tts(self) -> TTSBackend:
@@ -79,14 +88,27 @@ class Renderer:
             self._tts = create_backend(self.settings)
         return self._tts
 
-    def compositor(self, avatar: str | Path | None = None) -> tuple[str, Compositor]:
-        """The avatar's name and its compositor at the configured size (built once)."""
+    def compositor(self, avatar: str | Path | None = None) -> tuple[str, FaceRenderer]:
+        """The avatar's name and its face renderer at the configured size (built once); raises
+        ConsentRequired if the pack's consent is no longer in force."""
         key = str(avatar or self.settings.avatar)
         if key not in self._compositors:
             pack = find_avatar(key, self.home)
+            self._check_consent(pack)
             margin = head_margin(self.settings)
-            self._compositors[key] = (pack.name, Compositor(pack, self.settings.size, margin))
-        return self._compositors[key]
+            face = create_face_renderer(pack, self.settings.size, margin)
+            self._compositors[key] = (pack, face)
+        pack, face = self._compositors[key]
+        self._check_consent(pack)
+        return pack.name, face
+
+    def _check_consent(self, pack: AvatarPack) -> None:
+        if pack.consent_id is None:
+            return
+        what = f"avatar pack {pack.name!r}"
+        if self.consents is None:
+            raise ConsentRequired(f"{what} needs its consent record checked: no consent registry")
+        self.consents.require_record(pack.consent_id, "likeness", what)
 
     def render(
         self,
@@ -179,9 +201,10 @@ def render_clip(
     tts: TTSBackend | None = None,
     captions: bool | None = None,
     seed: int | None = None,
+    consents: ConsentRegistry | None = None,
 ) -> RenderResult:
     """Speak `text` as a talking-head MP4 at `out_path`; see `Renderer`."""
-    renderer = Renderer(settings, home=home, tts=tts)
+    renderer = Renderer(settings, home=home, tts=tts, consents=consents)
     return renderer.render(text, out_path, avatar=avatar, captions=captions, seed=seed)
 
 
