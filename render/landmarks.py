@@ -7,8 +7,11 @@ behind a lock: building the pack and measuring lip-sync both use it.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,6 +120,25 @@ class FaceLandmarks:
 
 _lock = threading.Lock()
 _mesh: Any = None
+_first = True
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence the C++ log lines TFLite and MediaPipe print while loading (file descriptor 2)."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _face_mesh() -> Any:
@@ -140,9 +162,15 @@ def _face_mesh() -> Any:
 
 def detect_face(rgb: np.ndarray) -> FaceLandmarks | None:
     """The landmarks of the most prominent face in an (H, W, 3) uint8 RGB image, or None."""
+    global _first
     image = np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
     with _lock:
-        result = _face_mesh().process(image)
+        if _first:  # loading logs on the first call
+            with _quiet_stderr():
+                result = _face_mesh().process(image)
+            _first = False
+        else:
+            result = _face_mesh().process(image)
     if not result.multi_face_landmarks:
         return None
     height, width = image.shape[:2]
