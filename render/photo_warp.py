@@ -50,7 +50,7 @@ class Viseme:
 
 
 VISEMES: dict[str, Viseme] = {
-    "X": Viseme(0.0, 0.0, 1.0),  # rest: the mouth as photographed
+    "X": Viseme(0.0, 0.0, 1.0),  # rest: lips together, relaxed
     "A": Viseme(0.0, 0.0, 0.97),  # M, B, P: lips pressed
     "B": Viseme(0.10, 0.03, 1.06, "both"),  # most consonants, EE: teeth together
     "C": Viseme(0.22, 0.10, 1.0, "upper", 0.15),  # EH, AE
@@ -92,8 +92,6 @@ def mouth_layer(photo: np.ndarray, marks: FaceLandmarks, shape: str, box: Box) -
     viseme = VISEMES[shape]
     x0, y0, x1, y1 = box
     roi = photo[y0:y1, x0:x1]
-    if shape == "X":
-        return roi.copy()
     origin = np.array([x0, y0], dtype=float)
     geometry = _MouthGeometry(marks, viseme, origin)
     src, dst = geometry.controls()

@@ -46,8 +46,16 @@ def test_add_refuses_without_likeness_consent(twin, tmp_path: Path) -> None:  # 
 
 def test_add_list_show_remove(twin, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert twin("consent", "add", "--scope", "likeness", "--by", "Test Sitter").exit_code == 0
-    added = twin("avatar", "add", "test-photo.png", "--name", "test-photo", "--json",
-                 "--display-name", "Test photo (NASA, public domain)")  # fmt: skip
+    added = twin(
+        "avatar",
+        "add",
+        "test-photo.png",
+        "--name",
+        "test-photo",
+        "--json",
+        "--display-name",
+        "Test photo (NASA, public domain)",
+    )
     assert added.exit_code == 0, added.output
     pack = json.loads(added.output)
     assert pack["renderer"] == "photo" and pack["consent_id"] == 1
