@@ -24,6 +24,7 @@ from render.errors import TextError
 from render.face import FaceRenderer, create_face_renderer
 from render.timeline import head_margin, plan_timeline
 from render.tts import Speech, TTSBackend, create_backend
+from render.voices import VOICE_PREFIX, installed_voice
 from twin.sections.render import RenderSettings
 
 __all__ = ["RenderResult", "Renderer", "default_home", "render_clip"]
@@ -85,8 +86,22 @@ class Renderer:
     @property
     def tts(self) -> TTSBackend:
         if self._tts is None:
-            self._tts = create_backend(self.settings)
+            settings = self.settings
+            if settings.voice.startswith(VOICE_PREFIX):  # an installed voice: its path
+                voice = installed_voice(self.home, settings.voice[len(VOICE_PREFIX) :])
+                settings = settings.model_copy(update={"voice": str(voice.path(self.home))})
+            self._tts = create_backend(settings)
         return self._tts
+
+    def _check_voice_consent(self) -> None:
+        """An installed voice speaks only while the consent it was added under is in force."""
+        if not self.settings.voice.startswith(VOICE_PREFIX):
+            return
+        voice = installed_voice(self.home, self.settings.voice[len(VOICE_PREFIX) :])
+        what = f"voice {voice.name!r}"
+        if self.consents is None:
+            raise ConsentRequired(f"{what} needs its consent record checked: no consent registry")
+        self.consents.require_record(voice.consent_id, "voice", what)
 
     def compositor(self, avatar: str | Path | None = None) -> tuple[str, FaceRenderer]:
         """The avatar's name and its face renderer at the configured size (built once); raises
@@ -123,6 +138,7 @@ class Renderer:
         started = time.perf_counter()
         _check_text(text, self.settings.max_chars)
         self.compositor(avatar)  # before TTS, so a bad avatar fails fast
+        self._check_voice_consent()
         tts_started = time.perf_counter()
         speech = self.tts.synthesize(text)
         tts_s = time.perf_counter() - tts_started

@@ -13,7 +13,7 @@ from PIL import Image
 
 from render.avatar_store import write_test_photo
 from render.lipsync import decode_frames
-from twin.cli.main import main
+from cli.main import main
 
 CONFIG = "render:\n  size: 256\n"
 REMOTE = (
