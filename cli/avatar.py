@@ -80,7 +80,8 @@ def list_(app: App, as_json: bool) -> None:
         click.echo("no avatar packs installed: add one with twin avatar add PHOTO --name NAME")
     for p in packs:
         consent = f"consent {p.consent_id}" if p.consent_id is not None else "no consent record"
-        click.echo(f"{p.name:<20} {p.renderer:<12} {consent:<18} {p.display_name}")
+        label = f"  [{p.label}]" if p.label else ""
+        click.echo(f"{p.name:<20} {p.renderer:<12} {consent:<18} {p.display_name}{label}")
 
 
 @avatar.command()

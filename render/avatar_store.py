@@ -18,7 +18,7 @@ from render.avatar import AvatarPack, find_avatar, load_pack
 from render.consent import ConsentRegistry, ConsentRequired
 from render.errors import AvatarNotFound, AvatarPackError, RenderError
 from render.face import create_face_renderer
-from render.photo_pack import PhotoInput, build_photo_pack
+from render.photo_pack import TEST_PHOTO_LABEL, PhotoInput, build_photo_pack
 from render.visemes import SHAPES
 
 __all__ = [
@@ -31,7 +31,6 @@ __all__ = [
     "write_test_photo",
 ]
 
-TEST_PHOTO_LABEL = "test photo: NASA astronaut portrait (public domain), not the persona"
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
 
@@ -43,10 +42,12 @@ class AvatarSummary:
     consent_id: int | None
     path: Path
     photos: list[dict[str, str]]
+    label: str = ""
 
     def to_json(self) -> dict[str, object]:
         return {
             "name": self.name,
+            "label": self.label,
             "display_name": self.display_name,
             "renderer": self.renderer,
             "consent_id": self.consent_id,
@@ -57,8 +58,9 @@ class AvatarSummary:
 
 def _summary(pack: AvatarPack) -> AvatarSummary:
     photos = pack.manifest.get("photos", [])
+    label = str(pack.manifest.get("label") or "")
     return AvatarSummary(
-        pack.name, pack.display_name, pack.renderer, pack.consent_id, pack.root, photos
+        pack.name, pack.display_name, pack.renderer, pack.consent_id, pack.root, photos, label
     )
 
 
@@ -121,7 +123,10 @@ def contact_sheet(home: Path, name: str, out: Path, tile: int = 192) -> Path:
     sheet = Image.new("RGB", (columns * tile, rows * tile + header), (24, 28, 36))
     draw = ImageDraw.Draw(sheet)
     font = ImageFont.load_default(size=14)
-    draw.text((8, 6), f"{pack.display_name} ({pack.renderer})", fill=(255, 255, 255), font=font)
+    title = f"{pack.display_name} ({pack.renderer})"
+    if pack.manifest.get("label"):
+        title = f"{title}: {pack.manifest['label']}"
+    draw.text((8, 6), title, fill=(255, 255, 255), font=font)
     for i, (label, rgb) in enumerate(stills):
         x, y = (i % columns) * tile, (i // columns) * tile + header
         small = Image.fromarray(rgb).resize((tile, tile), Image.Resampling.LANCZOS)

@@ -22,7 +22,7 @@ from typing import Any
 
 import cv2
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from render.errors import RenderError
 from render.landmarks import (
@@ -36,11 +36,20 @@ from render.landmarks import (
 from render.photo_warp import Box, eye_layer, eyes_box, mouth_box, mouth_layer
 from render.visemes import SHAPES
 
-__all__ = ["PORTRAIT_SIDE", "PhotoError", "PhotoInput", "build_photo_pack", "read_photo"]
+__all__ = [
+    "PORTRAIT_SIDE",
+    "TEST_PHOTO_LABEL",
+    "PhotoError",
+    "PhotoInput",
+    "build_photo_pack",
+    "is_test_photo",
+    "read_photo",
+]
 
 PORTRAIT_SIDE = 768
 MIN_FACE_PX = 48  # eye corner to eye corner, in the photo as given
 ROLE_SHAPES = {"oo": "F", "ee": "B"}
+TEST_PHOTO_LABEL = "test photo: NASA astronaut portrait (public domain), not the persona"
 EYE_STATES = {"half": 0.5, "closed": 1.0}
 _STABLE = (33, 133, 263, 362, 1, 6, 168, 4)  # eye corners and nose: unmoved by speech
 
@@ -105,6 +114,9 @@ def build_photo_pack(
     loaded = [read_photo(p.path, p.role) for p in photos]
     front = next(p for p in loaded if p.role == "front")
     portrait, marks = _portrait(front)
+    label = TEST_PHOTO_LABEL if is_test_photo(front.rgb) else ""
+    if label:
+        portrait = _tag(portrait, "TEST PHOTO (NASA, public domain)")
     dest.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=dest.parent))
     try:
@@ -116,6 +128,7 @@ def build_photo_pack(
             renderer="photo",
             portrait="portrait.png",
             consent=consent,
+            label=label,
             photos=[{"role": p.role, "file": p.path.name, "sha256": p.sha256} for p in loaded],
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
@@ -143,6 +156,29 @@ def _portrait(front: _Photo) -> tuple[np.ndarray, FaceLandmarks]:
     if again is None:  # found in the photo, so found in its crop; but never trust it blindly
         raise PhotoError(f"{front.path}: no face found in the cropped portrait")
     return portrait, again
+
+
+def is_test_photo(rgb: np.ndarray) -> bool:
+    """Whether this is the public-domain test photo (scikit-image's astronaut), pixel for pixel."""
+    try:
+        from skimage import data
+    except ImportError:
+        return False
+    test = data.astronaut()
+    return rgb.shape == test.shape and bool(np.array_equal(rgb, test))
+
+
+def _tag(portrait: np.ndarray, text: str) -> np.ndarray:
+    """The portrait with `text` in a band at its bottom-left corner, far from the face."""
+    image = Image.fromarray(portrait)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=portrait.shape[0] // 34)
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    pad = portrait.shape[0] // 90
+    y = portrait.shape[0] - (bottom - top) - 3 * pad
+    draw.rectangle((0, y, right - left + 2 * pad, portrait.shape[0]), fill=(20, 20, 20))
+    draw.text((pad - left, y + pad - top), text, fill=(255, 255, 255), font=font)
+    return np.asarray(image)
 
 
 def _write_layers(

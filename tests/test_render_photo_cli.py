@@ -22,6 +22,11 @@ REMOTE = (
 )
 
 
+def rgb(path: Path) -> np.ndarray:
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))
+
+
 @pytest.fixture
 def twin(tmp_path: Path):  # type: ignore[no-untyped-def]
     (tmp_path / "config.yaml").write_text(CONFIG)
@@ -69,8 +74,8 @@ def test_add_list_show_remove(twin, tmp_path: Path) -> None:  # type: ignore[no-
 
     shown = twin("avatar", "show", "test-photo", "--out", "sheet.png")
     assert shown.exit_code == 0, shown.output
-    sheet = Image.open(tmp_path / "sheet.png")
-    assert sheet.width == 5 * 192 and sheet.height > 2 * 192
+    with Image.open(tmp_path / "sheet.png") as sheet:
+        assert sheet.width == 5 * 192 and sheet.height > 2 * 192
 
     assert twin("avatar", "remove", "test-photo").exit_code == 0
     assert not (tmp_path / "home" / "avatars" / "test-photo").exists()
@@ -109,7 +114,7 @@ def test_ask_video_speaks_with_the_photo_and_revocation_stops_it(twin, tmp_path:
     assert asked.exit_code == 0, asked.output
     frames = decode_frames(tmp_path / "clip.mp4", 256)
     assert len(frames) > 25
-    portrait = np.asarray(Image.open(tmp_path / "home/avatars/test-photo/portrait.png"))
+    portrait = rgb(tmp_path / "home/avatars/test-photo/portrait.png")
     corner = np.asarray(Image.fromarray(portrait).resize((256, 256)))[200:, 200:]
     assert np.abs(frames[0][200:, 200:].astype(int) - corner).mean() < 6  # the photo's corner
     mouths = frames[:, 150:200, 90:170].astype(int)

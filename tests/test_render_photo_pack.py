@@ -24,6 +24,11 @@ from render.visemes import SHAPES
 CONSENT = {"id": 7, "persona": "Test Person", "scope": ["likeness"]}
 
 
+def rgb(path: Path) -> np.ndarray:
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))
+
+
 @pytest.fixture(scope="module")
 def test_photo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_test_photo(tmp_path_factory.mktemp("photo") / "astronaut.png")
@@ -36,8 +41,7 @@ def pack_dir(test_photo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 
 def test_landmarks_find_the_face_in_the_test_photo(test_photo: Path) -> None:
-    rgb = np.asarray(Image.open(test_photo).convert("RGB"))
-    marks = detect_face(rgb)
+    marks = detect_face(rgb(test_photo))
     assert marks is not None and marks.points.shape == (478, 2)
     eyes_y = (marks[33][1] + marks[263][1]) / 2
     assert eyes_y < marks[13][1] < marks[152][1]  # eyes above mouth above chin
@@ -69,7 +73,7 @@ def test_bad_photos_are_one_line_errors(tmp_path: Path) -> None:
 
 def test_a_face_too_small_is_refused(test_photo: Path, tmp_path: Path) -> None:
     small = tmp_path / "small.png"
-    Image.open(test_photo).resize((160, 160)).save(small)
+    Image.fromarray(rgb(test_photo)).resize((160, 160)).save(small)
     with pytest.raises(PhotoError, match="too small"):
         read_photo(small)
 
@@ -84,6 +88,21 @@ def test_the_pack_records_its_photos_and_consent(pack_dir: Path, test_photo: Pat
     assert pack.consent_id == 7 and pack.renderer == "photo"
     assert set(pack.mouths) == set(SHAPES) and {"half", "closed"} <= set(pack.eyes)
     assert not list(pack_dir.parent.glob(".astronaut-*"))  # no scratch folder left behind
+
+
+def test_the_test_photo_is_labelled_as_such_and_another_photo_is_not(
+    pack_dir: Path, test_photo: Path, tmp_path: Path
+) -> None:
+    manifest = json.loads((pack_dir / "manifest.json").read_text())
+    assert manifest["label"].startswith("test photo") and "not the persona" in manifest["label"]
+    portrait = rgb(pack_dir / "portrait.png")
+    corner = portrait[-20:, :200]
+    assert (corner.mean(axis=2) < 30).mean() > 0.4 and (corner.min(axis=2) > 200).any()
+
+    mirrored = tmp_path / "mirrored.png"
+    Image.fromarray(rgb(test_photo)[:, ::-1]).save(mirrored)
+    other = build_photo_pack(tmp_path / "other", "other", [PhotoInput("front", mirrored)], CONSENT)
+    assert json.loads((other / "manifest.json").read_text())["label"] == ""
 
 
 def test_open_shapes_show_a_dark_mouth_and_every_layer_meets_the_photo(pack_dir: Path) -> None:
