@@ -187,3 +187,25 @@ def test_a_new_shape_starts_midway_from_the_last(pack_dir: Path) -> None:
     between = face.frame("D", "open", (0, 0), previous="A").astype(int)
     assert np.abs(between - (closed + wide) / 2).max() <= 1
     assert not np.array_equal(between, wide)
+
+
+def test_an_oo_photo_becomes_the_puckered_mouth(pack_dir: Path, tmp_path: Path) -> None:
+    """Another shot of the same face (here: the pack's own wide-open frame, moved and scaled
+    as a second photo would be) supplies the F mouth, aligned and feathered into the portrait."""
+    face = create_face_renderer(load_pack(pack_dir), 768, 0)
+    shot = Image.fromarray(face.frame_rgb("D")).resize((700, 700)).crop((-40, -20, 660, 680))
+    shot.save(tmp_path / "oo.png")
+    front = tmp_path / "front.png"
+    Image.fromarray(rgb(pack_dir / "portrait.png")).save(front)
+    inputs = [PhotoInput("front", front), PhotoInput("oo", tmp_path / "oo.png")]
+    built = load_pack(build_photo_pack(tmp_path / "with-oo", "with-oo", inputs, CONSENT))
+    roles = [p["role"] for p in built.manifest["photos"]]
+    assert roles == ["front", "oo"]
+    marks = detect_face(create_face_renderer(built, 768, 0).frame_rgb("F"))
+    assert marks is not None and marks.mouth_opening > 0.15  # the oo photo's open mouth
+    layer = np.asarray(built.mouths["F"].image.convert("RGB"), dtype=float)
+    x, y = built.mouths["F"].position
+    photo_box = rgb(front)[y : y + layer.shape[0], x : x + layer.shape[1]].astype(float)
+    assert np.abs(layer - photo_box)[:4].mean() < 3  # feathered: the box's edge is the photo
+    with pytest.raises(PhotoError, match="exactly one front photo"):
+        build_photo_pack(tmp_path / "x", "x", [PhotoInput("oo", front)], CONSENT)
