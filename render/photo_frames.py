@@ -161,21 +161,9 @@ class PhotoCompositor(FaceRenderer):
 
     def _move_head(self, dx: float, dy: float) -> None:
         x0, y0, x1, y1 = self.box  # type: ignore[misc]
-        xs, ys, w = self._grid
-        luma = self._y[y0:y1, x0:x1]
-        luma[:] = cv2.remap(
-            luma.copy(), xs - w * dx, ys - w * dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-        )
-        hx, hy, hw = self._half_grid
+        _remap(self._y[y0:y1, x0:x1], self._grid, dx, dy)
         for plane in (self._u, self._v):
-            part = plane[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2]
-            part[:] = cv2.remap(
-                part.copy(),
-                hx - hw * dx / 2,
-                hy - hw * dy / 2,
-                cv2.INTER_LINEAR,
-                borderMode=cv2.BORDER_REPLICATE,
-            )
+            _remap(plane[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2], self._half_grid, dx / 2, dy / 2)
 
     def frames(self, timeline: Timeline) -> Iterator[np.ndarray]:
         from render.frames import _CueLookup
@@ -192,6 +180,14 @@ class PhotoCompositor(FaceRenderer):
         self, shape: str = "X", eyes: str = OPEN, offset: tuple[int, int] = (0, 0)
     ) -> np.ndarray:
         return yuv420_to_rgb(self.frame(shape, eyes, offset).copy(), self.size, self.size)
+
+
+def _remap(plane: np.ndarray, grid: tuple[np.ndarray, ...], dx: float, dy: float) -> None:
+    """Move `plane` in place: each pixel by (dx, dy) times its head weight."""
+    xs, ys, weight = grid
+    map_x = cv2.scaleAdd(weight, -dx, xs)
+    map_y = cv2.scaleAdd(weight, -dy, ys)
+    plane[:] = cv2.remap(plane, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def _planes(rgb: np.ndarray, x: int, y: int) -> _Planes:
