@@ -138,7 +138,6 @@ def measure_sync(seconds: float, backend: str, strip: Path | None) -> dict[str, 
     """Lip-sync correlation and SSIM outside the head for a photo clip at 512 px."""
     import numpy as np
 
-    from twin.sections.render import RenderSettings
     from render.lipsync import (
         decode_frames,
         expected_opening,
@@ -148,6 +147,7 @@ def measure_sync(seconds: float, backend: str, strip: Path | None) -> dict[str, 
     )
     from render.overlays import badge_patch
     from render.timeline import plan_timeline
+    from twin.sections.render import RenderSettings
 
     settings = RenderSettings(size=512, fps=25, backend=backend)
     with tempfile.TemporaryDirectory() as scratch:

@@ -238,11 +238,11 @@ def _mouth_from(photo: _Photo, portrait: np.ndarray, marks: FaceLandmarks, box: 
     lips = np.concatenate([photo.marks[LIPS_OUTER_UPPER], photo.marks[LIPS_OUTER_LOWER][::-1]])
     lips = lips @ matrix[:, :2].T + matrix[:, 2]
     x0, y0, x1, y1 = box
-    mask = np.zeros(portrait.shape[:2], dtype=np.float32)
+    outline = np.zeros(portrait.shape[:2], dtype=np.float32)
     centre = lips.mean(axis=0)
     grown = centre + (lips - centre) * 1.35  # take some skin around the lips too
-    cv2.fillPoly(mask, [np.rint(grown).astype(np.int32)], 1.0)
-    mask = cv2.GaussianBlur(mask, (0, 0), marks.mouth_width * 0.08)[y0:y1, x0:x1, None]
+    cv2.fillPoly(outline, [np.rint(grown).astype(np.int32)], (1.0,))
+    mask = cv2.GaussianBlur(outline, (0, 0), marks.mouth_width * 0.08)[y0:y1, x0:x1, None]
     ours, theirs = portrait[y0:y1, x0:x1], aligned[y0:y1, x0:x1]
     ring = (mask[..., 0] > 0.05) & (mask[..., 0] < 0.6)  # the skin around the lips
     matched = _match_colour(theirs, ours, ring)

@@ -220,7 +220,8 @@ def _tongue(g: _MouthGeometry, viseme: Viseme, shape: tuple[int, int]) -> np.nda
     centre = g.lower_inner[5] - g.down * gap * viseme.tongue
     axes = (int(g.width * 0.28), max(1, int(gap * 0.45)))
     mask = np.zeros(shape, dtype=np.float32)
-    cv2.ellipse(mask, tuple(int(v) for v in centre), axes, 0, 0, 360, 1.0, -1, cv2.LINE_AA)
+    centre_px = (int(centre[0]), int(centre[1]))
+    cv2.ellipse(mask, centre_px, axes, 0, 0, 360, (1.0,), -1, cv2.LINE_AA)
     return cv2.GaussianBlur(mask, (0, 0), max(0.8, g.width * 0.02))
 
 
@@ -239,7 +240,7 @@ def eye_layer(photo: np.ndarray, marks: FaceLandmarks, closed: float, box: Box) 
     x0, y0, x1, y1 = box
     roi = photo[y0:y1, x0:x1]
     o = np.array([x0, y0], dtype=float)
-    out = roi.astype(np.float32)
+    out: np.ndarray = roi.astype(np.float32)
     for upper_ids, lower_ids in (
         (LEFT_EYE_UPPER, LEFT_EYE_LOWER),
         (RIGHT_EYE_UPPER, RIGHT_EYE_LOWER),
@@ -252,11 +253,11 @@ def eye_layer(photo: np.ndarray, marks: FaceLandmarks, closed: float, box: Box) 
             continue
         above, below = np.array([0, shift * 0.4]), np.array([0, shift * 0.12])
         lid = np.concatenate([upper - above, edge[::-1] + below])
-        mask = _mask(lid, roi.shape[:2])
+        mask = _mask(lid, (y1 - y0, x1 - x0))
         mask = cv2.GaussianBlur(mask, (0, 0), max(0.6, marks.eye_distance * 0.008))[..., None]
         moved = cv2.warpAffine(
             roi,
-            np.float32([[1, 0, 0], [0, 1, shift]]),
+            np.array([[1, 0, 0], [0, 1, shift]], dtype=np.float32),
             (x1 - x0, y1 - y0),
             flags=cv2.INTER_CUBIC,
             borderMode=cv2.BORDER_REFLECT,
@@ -300,7 +301,7 @@ def _edge_points(width: int, height: int, n: int = 10) -> np.ndarray:
 def _mask(polygon: np.ndarray, shape: tuple[int, int], ss: int = 4) -> np.ndarray:
     """An antialiased 0..1 mask of a polygon (drawn at ss x resolution and averaged)."""
     big = np.zeros((shape[0] * ss, shape[1] * ss), dtype=np.uint8)
-    cv2.fillPoly(big, [np.rint(polygon * ss + (ss - 1) / 2).astype(np.int32)], 255)
+    cv2.fillPoly(big, [np.rint(polygon * ss + (ss - 1) / 2).astype(np.int32)], (255,))
     return cv2.resize(big, (shape[1], shape[0]), interpolation=cv2.INTER_AREA) / np.float32(255)
 
 

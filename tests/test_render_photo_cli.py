@@ -11,9 +11,9 @@ from click.testing import CliRunner, Result
 from helpers import memo, write
 from PIL import Image
 
+from cli.main import main
 from render.avatar_store import write_test_photo
 from render.lipsync import decode_frames
-from cli.main import main
 
 CONFIG = "render:\n  size: 256\n"
 REMOTE = (

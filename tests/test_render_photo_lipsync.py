@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from render.avatar_store import write_test_photo
-from render.config import RenderSettings
 from render.consent import ConsentRegistry, ConsentRequired
 from render.lipsync import (
     decode_frames,
@@ -25,6 +24,7 @@ from render.overlays import badge_patch
 from render.photo_pack import PhotoInput, build_photo_pack
 from render.pipeline import Renderer
 from render.timeline import plan_timeline
+from twin.sections.render import RenderSettings
 
 TEXT = (
     "Thanks for asking about our plan for next year. We will keep hiring slowly and focus on "

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from render.piper_tts import resolve_voice
 from cli.main import main
+from render.piper_tts import resolve_voice
 
 CONFIG = "render:\n  size: 128\n  avatar: elena-marsh\n"
 
