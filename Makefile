@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# The CPU build of torch first, so sentence-transformers never pulls the multi-GB CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev,piper,llm,c2pa]'
+	$(BIN)/pip install -q -e '.[dev,piper,llm,c2pa,avatar]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -36,7 +36,13 @@ demo: $(STAMP)
 	$(TWIN) consent add --scope voice,likeness --by "Elena Marsh" \
 	  --note "fictional demo persona" --if-missing
 	$(TWIN) ask "What is our remote work policy?" --no-stream --video .twin/demo-answer.mp4
-	@echo "\nThe clip is at $$(pwd)/.twin/demo-answer.mp4"
+	@echo "\n== 5. The same answer with a photo avatar, made from a public-domain TEST PHOTO (NASA) =="
+	$(TWIN) avatar test-photo .twin/test-photo.png
+	$(TWIN) avatar list | grep -q '^test-photo ' || $(TWIN) avatar add .twin/test-photo.png \
+	  --name test-photo --display-name "Test photo (NASA, public domain), not the persona"
+	TWIN__RENDER__AVATAR=test-photo $(TWIN) ask "What is our remote work policy?" --no-stream \
+	  --video .twin/demo-photo-answer.mp4 > /dev/null
+	@echo "\nThe clips are at $$(pwd)/.twin/demo-answer.mp4 and $$(pwd)/.twin/demo-photo-answer.mp4"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

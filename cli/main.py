@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from cli import ask, consent, corpus, db, jobs, llm, render, serve, worker
+from cli import ask, avatar, consent, corpus, db, jobs, llm, render, serve, voice, worker
 from cli.context import App
 from twin.home import keep_private
 from twin.settings import ConfigError, load_settings
@@ -55,6 +55,8 @@ main.add_command(ask.ask)
 main.add_command(ask.audit)
 main.add_command(llm.llm)
 main.add_command(consent.consent)
+main.add_command(avatar.avatar)
+main.add_command(voice.voice)
 main.add_command(jobs.jobs)
 main.add_command(worker.worker)
 main.add_command(serve.serve)

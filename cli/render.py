@@ -56,7 +56,8 @@ def speak(
     from render.pipeline import render_clip
 
     try:
-        ConsentRegistry(app.settings.db_url).require(app.settings.persona.name)
+        consents = ConsentRegistry(app.settings.db_url)
+        consents.require(app.settings.persona.name)
         return render_clip(
             text,
             out_path,
@@ -64,6 +65,7 @@ def speak(
             avatar=avatar,
             home=app.settings.home,
             captions=captions,
+            consents=consents,
         )
     except RenderError as exc:
         raise click.ClickException(str(exc)) from None

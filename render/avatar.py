@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,14 @@ class AvatarPack:
     portrait: Image.Image  # RGB
     mouths: dict[str, Layer]
     eyes: dict[str, Layer]
+    renderer: str = "illustrated"  # the face renderer that draws it (render.face)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def consent_id(self) -> int | None:
+        """The consent record the pack was built under (packs made from photos have one)."""
+        consent = self.manifest.get("consent")
+        return int(consent["id"]) if isinstance(consent, dict) and "id" in consent else None
 
 
 def find_avatar(avatar: str | Path, home: Path) -> AvatarPack:
@@ -95,7 +103,9 @@ def load_pack(root: Path) -> AvatarPack:
     eyes = _layers(root, eyes_entry, states, "eyes", portrait.size)
     eyes.setdefault("half", eyes["closed"])
     name = str(manifest.get("name") or root.name)
-    return AvatarPack(name, str(manifest.get("display_name") or name), root, portrait, mouths, eyes)
+    display = str(manifest.get("display_name") or name)
+    renderer = str(manifest.get("renderer") or "illustrated")
+    return AvatarPack(name, display, root, portrait, mouths, eyes, renderer, manifest)
 
 
 def _read_manifest(root: Path) -> dict[str, Any]:

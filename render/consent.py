@@ -173,6 +173,36 @@ class ConsentRegistry:
         covered = {part for scope in scopes for part in scope.split(",")}
         return [scope for scope in SCOPES if scope not in covered]
 
+    def covering(self, persona: str, scope: str) -> ConsentRecord | None:
+        """The newest record in force for `persona` that covers `scope`, if any."""
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(Consent)
+                .where(Consent.persona == persona, Consent.revoked_at.is_(None))
+                .order_by(Consent.id.desc())
+            ).all()
+        return next((ConsentRecord.of(r) for r in rows if scope in r.scope.split(",")), None)
+
+    def require_record(self, consent_id: int, scope: str, what: str) -> ConsentRecord:
+        """Raise ConsentRequired unless record `consent_id` is in force and covers `scope`;
+        `what` names the thing built under it (an avatar pack, a voice)."""
+        with self.sessions() as session:
+            row = session.get(Consent, consent_id)
+            record = ConsentRecord.of(row) if row is not None else None
+        if record is None:
+            raise ConsentRequired(
+                f"{what} was built under consent {consent_id}, which no longer exists"
+            )
+        if not record.active:
+            scope_text = " and ".join(record.scope)
+            raise ConsentRequired(
+                f"{what} was built under consent {consent_id} ({record.persona}'s {scope_text}), "
+                f"revoked on {record.revoked_at:%Y-%m-%d %H:%M} UTC: it can no longer be rendered"
+            )
+        if scope not in record.scope:
+            raise ConsentRequired(f"{what}: consent {consent_id} does not cover {scope}")
+        return record
+
     def require(self, persona: str) -> None:
         """Raise ConsentRequired, naming what is missing and how to record it."""
         missing = self.missing(persona)

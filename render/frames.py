@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from render.avatar import AvatarPack, Layer
+from render.face import FaceRenderer
 from render.motion import OPEN
 from render.overlays import Cue, Patch, badge_patch, caption_patch
 from render.timeline import Timeline
@@ -90,11 +91,13 @@ def _block(rgb: np.ndarray, x: int, y: int, pad: int) -> _Block:
     return _Block(x, y, luma, chroma)
 
 
-class Compositor:
-    """Frames of one avatar at one size; `frame()` returns an I420 buffer (reused per call)."""
+class Compositor(FaceRenderer):
+    """Frames of a layered (illustrated) avatar; `frame()` returns an I420 buffer (reused)."""
+
+    kind = "illustrated"
 
     def __init__(self, pack: AvatarPack, size: int, margin: int) -> None:
-        self.size, self.margin = size, margin
+        super().__init__(pack, size, margin)
         self.stage_rgb, scale, crop = _stage(pack.portrait, size + 2 * margin + 2)
         self.luma = _luma(self.stage_rgb)
         self.chroma = {

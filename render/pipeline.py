@@ -16,13 +16,15 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from render.avatar import find_avatar
+from render.avatar import AvatarPack, find_avatar
+from render.consent import ConsentRegistry, ConsentRequired
 from render.credentials import clip_signer
 from render.encode import MB, EncodeSpec, encode_clip
 from render.errors import TextError
-from render.frames import Compositor
+from render.face import FaceRenderer, create_face_renderer
 from render.timeline import head_margin, plan_timeline
 from render.tts import Speech, TTSBackend, create_backend
+from render.voices import VOICE_PREFIX, installed_voice
 from twin.sections.render import RenderSettings
 
 __all__ = ["RenderResult", "Renderer", "default_home", "render_clip"]
@@ -60,33 +62,68 @@ class Renderer:
     """Renders clips with one configuration; reuses the voice and avatars it has loaded.
 
     `home` is the twin home: built-in avatars are cached under home/cache/avatars and packs are
-    found by name under home/avatars. Pass `tts` to share a loaded backend. A Renderer renders
-    one clip at a time (its frame buffers are reused): use one per worker thread.
+    found by name under home/avatars. Pass `tts` to share a loaded backend. A pack built from
+    photos names the consent record it was built under: every clip with it checks that record in
+    `consents` first (without a registry such a pack is refused). A Renderer renders one clip at
+    a time (its frame buffers are reused): use one per worker thread.
     """
 
     def __init__(
-        self, settings: RenderSettings, *, home: Path | None = None, tts: TTSBackend | None = None
+        self,
+        settings: RenderSettings,
+        *,
+        home: Path | None = None,
+        tts: TTSBackend | None = None,
+        consents: ConsentRegistry | None = None,
     ) -> None:
         self.settings = settings
         self.home = home if home is not None else default_home()
         self._tts = tts
+        self.consents = consents
         self._sign = clip_signer(settings)  # a bad C2PA setup fails here, not after the work
-        self._compositors: dict[str, tuple[str, Compositor]] = {}
+        self._compositors: dict[str, tuple[AvatarPack, FaceRenderer]] = {}
 
     @property
     def tts(self) -> TTSBackend:
         if self._tts is None:
-            self._tts = create_backend(self.settings)
+            settings = self.settings
+            if settings.voice.startswith(VOICE_PREFIX):  # an installed voice: its path
+                voice = installed_voice(self.home, settings.voice[len(VOICE_PREFIX) :])
+                settings = settings.model_copy(update={"voice": str(voice.path(self.home))})
+            self._tts = create_backend(settings)
         return self._tts
 
-    def compositor(self, avatar: str | Path | None = None) -> tuple[str, Compositor]:
-        """The avatar's name and its compositor at the configured size (built once)."""
+    def _check_voice_consent(self) -> None:
+        """An installed voice speaks only while the consent it was added under is in force."""
+        if not self.settings.voice.startswith(VOICE_PREFIX):
+            return
+        voice = installed_voice(self.home, self.settings.voice[len(VOICE_PREFIX) :])
+        what = f"voice {voice.name!r}"
+        if self.consents is None:
+            raise ConsentRequired(f"{what} needs its consent record checked: no consent registry")
+        self.consents.require_record(voice.consent_id, "voice", what)
+
+    def compositor(self, avatar: str | Path | None = None) -> tuple[str, FaceRenderer]:
+        """The avatar's name and its face renderer at the configured size (built once); raises
+        ConsentRequired if the pack's consent is no longer in force."""
         key = str(avatar or self.settings.avatar)
         if key not in self._compositors:
             pack = find_avatar(key, self.home)
+            self._check_consent(pack)
             margin = head_margin(self.settings)
-            self._compositors[key] = (pack.name, Compositor(pack, self.settings.size, margin))
-        return self._compositors[key]
+            face = create_face_renderer(pack, self.settings.size, margin)
+            self._compositors[key] = (pack, face)
+        pack, face = self._compositors[key]
+        self._check_consent(pack)
+        return pack.name, face
+
+    def _check_consent(self, pack: AvatarPack) -> None:
+        if pack.consent_id is None:
+            return
+        what = f"avatar pack {pack.name!r}"
+        if self.consents is None:
+            raise ConsentRequired(f"{what} needs its consent record checked: no consent registry")
+        self.consents.require_record(pack.consent_id, "likeness", what)
 
     def render(
         self,
@@ -101,6 +138,7 @@ class Renderer:
         started = time.perf_counter()
         _check_text(text, self.settings.max_chars)
         self.compositor(avatar)  # before TTS, so a bad avatar fails fast
+        self._check_voice_consent()
         tts_started = time.perf_counter()
         speech = self.tts.synthesize(text)
         tts_s = time.perf_counter() - tts_started
@@ -179,9 +217,10 @@ def render_clip(
     tts: TTSBackend | None = None,
     captions: bool | None = None,
     seed: int | None = None,
+    consents: ConsentRegistry | None = None,
 ) -> RenderResult:
     """Speak `text` as a talking-head MP4 at `out_path`; see `Renderer`."""
-    renderer = Renderer(settings, home=home, tts=tts)
+    renderer = Renderer(settings, home=home, tts=tts, consents=consents)
     return renderer.render(text, out_path, avatar=avatar, captions=captions, seed=seed)
 
 
