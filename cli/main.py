@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from cli import ask, avatar, consent, corpus, db, jobs, llm, render, serve, voice, worker
+from cli import ask, avatar, consent, corpus, db, jobs, llm, persona, render, serve, voice, worker
 from cli.context import App
 from twin.home import keep_private
 from twin.settings import ConfigError, load_settings
@@ -54,6 +54,7 @@ main.add_command(render.render)
 main.add_command(ask.ask)
 main.add_command(ask.audit)
 main.add_command(llm.llm)
+main.add_command(persona.persona)
 main.add_command(consent.consent)
 main.add_command(avatar.avatar)
 main.add_command(voice.voice)
