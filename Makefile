@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: install demo test bench lint clean
+.PHONY: install demo console test bench lint clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -14,7 +15,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev,piper,llm,c2pa]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(CHROMIUM)
+
+# The browser tests drive Debian's Chromium (Playwright with executable_path; no browser download).
+$(CHROMIUM):
+	apt-get update -q && apt-get install -y -q chromium
 
 DEMO_QUESTIONS := samples/demo-questions.txt
 TWIN := $(BIN)/twin
@@ -37,8 +42,15 @@ demo: $(STAMP)
 	  --note "fictional demo persona" --if-missing
 	$(TWIN) ask "What is our remote work policy?" --no-stream --video .twin/demo-answer.mp4
 	@echo "\nThe clip is at $$(pwd)/.twin/demo-answer.mp4"
+	@echo "\n== 5. The web console for comms reviewers and admins =="
+	@echo "Run 'make console', open http://localhost:3001 and use the development sign-in"
+	@echo "(console.dev_login: for development only; in production people sign in with Slack)."
 
-test: $(STAMP)
+# The web console alone, with the development sign-in (no Slack needed): http://localhost:3001
+console: $(STAMP)
+	TWIN__CONSOLE__DEV_LOGIN=true $(TWIN) serve --console-only
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
