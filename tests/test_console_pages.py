@@ -84,6 +84,9 @@ def test_audit_filters_and_csv_export(workspace, bot_factory):
     assert [r["question"] for r in table] == [QUESTION]
     assert table[0]["approval"] == "pending" and "Headcount" in table[0]["sources"]
     assert (people.adam.id, "export audit", "") in actions(harness)
+    answerer.answer('=HYPERLINK("http://x")', people.erin.id, [])
+    formula = adam.get("/audit.csv", params={"person": people.erin.id}).text
+    assert "'=HYPERLINK" in formula  # shown as text by spreadsheets, never run
 
 
 def test_insights_chart_questions_and_group_the_unanswered(workspace, bot_factory):

@@ -84,6 +84,11 @@ def _approval(approval: Approval | None) -> str:
     )
 
 
+def _cell(text: str) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula (an asker's "=HYPERLINK(...")."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 @router.get("/audit")
 def audit_page(
     request: Request,
@@ -123,10 +128,8 @@ def audit_csv(
     )
     for row in found:
         r = row.record
-        writer.writerow(
-            [r.id, r.asked_at.isoformat(), r.user_id, r.groups, r.mode, r.question, r.answer,
-             row.sources(), row.approval]
-        )  # fmt: skip
+        cells = [r.user_id, r.groups, r.mode, r.question, r.answer, row.sources(), row.approval]
+        writer.writerow([r.id, r.asked_at.isoformat(), *map(_cell, cells)])
     console_of(request).actions.record(viewer.user, "export audit", rows=len(found))
     headers = {"Content-Disposition": 'attachment; filename="twin-audit.csv"'}
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
