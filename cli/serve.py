@@ -69,8 +69,9 @@ def start_console(app: App, bot: Any) -> Any:
 
 
 def console_app(settings: Settings, corpus: Corpus, bot: Any, environ: Any = None) -> Any:
-    """The console sharing the bot's pipeline and directory (when there is a bot); a decision
-    made in it is carried out in Slack by the bot."""
+    """The console sharing the bot's pipeline, directory and review decisions (when there is
+    a bot), so a decision made in it is the Slack app's own."""
+    from bot.web_reviews import WebReviews
     from web.console.app import create_console
 
     if bot is None:
@@ -81,6 +82,6 @@ def console_app(settings: Settings, corpus: Corpus, bot: Any, environ: Any = Non
         corpus=services.corpus,
         answerer=services.answerer,
         directory=services.directory,
-        on_decided=lambda approval_id: services.approvals.announce(services.client, approval_id),
+        reviews=WebReviews(services),
         environ=environ,
     )

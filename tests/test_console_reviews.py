@@ -91,12 +91,17 @@ def test_edit_and_reject_from_the_console(workspace, bot_factory):
     assert "Sorry" in rejected["text"]
     assert not [m for m in slack.thread("general", thread_ts) if is_answer(m)]
     assert not is_review(decided_review(slack, people, review["ts"]))
-    # A second held answer, approved with an edit.
+    # A second held answer: an edit goes through the checks Slack's edit modal applies.
     thread2, _, _ = ask_held(slack, people)
-    edited = "We have no plans for layoffs this year. [1]"
+    invented = "There will be no layoffs this year. We will open an office on the Moon in March."
+    refused = carol.post("/reviews/2/approve", data={"csrf": token, "text": invented})
+    assert "not supported" in refused.text and "Moon" in refused.text
+    assert approvals(harness)[1].status == "pending"
+    edited = "There will be no layoffs this year. [1]"
     carol.post("/reviews/2/approve", data={"csrf": token, "text": edited})
     answer = slack.wait_for_message("general", is_answer, thread_ts=thread2, timeout=TIMEOUT)
-    assert "We have no plans for layoffs this year." in text_of(answer)
+    assert "There will be no layoffs this year." in text_of(answer)
+    assert "edited by comms" in text_of(answer)
     assert [(a.status, a.note) for a in approvals(harness)] == [
         ("rejected", reason),
         ("approved", "edited"),

@@ -14,15 +14,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from itsdangerous import URLSafeTimedSerializer
-from slack_sdk import WebClient
 
 from persona.answer import Answerer, make_llm
-from persona.directory import SlackDirectory
 from retrieval.corpus import Corpus
 from twin.settings import Settings
-from web.console import audit, corpus_page, insights, reviews, signin, try_it
+from web.console import audit, corpus_page, insights, reviews_page, signin, try_it
 from web.console.auth import Forbidden, SignInRequired
-from web.console.context import TEMPLATES, Console, OnDecided
+from web.console.context import TEMPLATES, Console, Directory, Reviews
 from web.console.uploads import Uploads
 
 __all__ = ["create_console"]
@@ -46,14 +44,14 @@ def create_console(
     *,
     corpus: Corpus | None = None,
     answerer: Answerer | None = None,
-    directory: SlackDirectory | None = None,
-    on_decided: OnDecided | None = None,
+    directory: Directory | None = None,
+    reviews: Reviews | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> FastAPI:
-    """The console app. Pass the bot's corpus, answerer and directory to share them, and
-    `on_decided` to carry a decision made here out in Slack. Secrets from `environ`:
-    SLACK_CLIENT_ID / SLACK_CLIENT_SECRET (sign-in), CONSOLE_SESSION_SECRET, SLACK_BOT_TOKEN
-    (only when no directory is passed)."""
+    """The console app. `twin serve` passes the bot's corpus, answerer, directory and review
+    decisions; without them only the development sign-in can get in, and reviews are read-only.
+    Secrets from `environ`: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (Sign in with Slack),
+    CONSOLE_SESSION_SECRET (signs sessions)."""
     env = os.environ if environ is None else environ
     corpus = corpus or Corpus(settings)
     secret = env.get("CONSOLE_SESSION_SECRET", "")
@@ -64,18 +62,18 @@ def create_console(
         settings=settings,
         corpus=corpus,
         answerer=answerer or Answerer(settings, corpus, make_llm(settings.llm)),
-        directory=directory or _directory(settings, env),
+        directory=directory,
+        reviews=reviews,
         signer=URLSafeTimedSerializer(secret, salt="twin-console"),
         client_id=env.get("SLACK_CLIENT_ID", ""),
         client_secret=env.get("SLACK_CLIENT_SECRET", ""),
-        on_decided=on_decided,
         templates=Jinja2Templates(directory=TEMPLATES),
         uploads=Uploads(corpus),
     )
     app = FastAPI(title="ceo-twin console", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.console = console
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (signin, reviews, corpus_page, audit, insights, try_it):
+    for module in (signin, reviews_page, corpus_page, audit, insights, try_it):
         app.include_router(module.router)
     _handle_errors(app, console)
 
@@ -86,21 +84,6 @@ def create_console(
         return response
 
     return app
-
-
-def _directory(settings: Settings, env: Mapping[str, str]) -> SlackDirectory | None:
-    token = env.get("SLACK_BOT_TOKEN", "")
-    if not token:
-        return None
-    slack = settings.slack
-    return SlackDirectory(
-        WebClient(token=token, base_url=slack.api_base_url),
-        watched=slack.user_groups,
-        ttl_s=slack.groups_cache_s,
-        default_groups=settings.access.default_groups,
-        config_users=settings.access.users,
-        role_groups=[*slack.approvers, *slack.admins],
-    )
 
 
 def _handle_errors(app: FastAPI, console: Console) -> None:

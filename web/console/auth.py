@@ -192,10 +192,11 @@ def finish_sign_in(console: Console, request: Request, code: str, state: str) ->
 
 def _same_workspace(console: Console, team_id: str) -> None:
     """Only people of the workspace the app is installed in (the bot token's team)."""
-    if console.directory is None:
+    client = getattr(console.directory, "client", None)  # the bot's WebClient
+    if not isinstance(client, WebClient):
         return
     try:
-        ours = console.directory.client.auth_test()["team_id"]
+        ours = client.auth_test()["team_id"]
     except SlackApiError:
         return  # the role check that follows still fails closed
     if team_id != ours:

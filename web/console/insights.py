@@ -12,7 +12,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from persona.approvals import PENDING, aware
 from retrieval.embeddings import Embedder
 from twin.models import AnswerRecord, Approval, Feedback
 from web.console.auth import ADMIN, console_of, require
@@ -23,6 +22,14 @@ router = APIRouter()
 
 DAYS = 30
 SAME_TOPIC = 0.55  # cosine between a question and a group's first question
+
+
+PENDING = "pending"
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite keeps no time zone; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
