@@ -15,6 +15,8 @@ from test_bot_approvals import (
 )
 from test_bot_questions import TIMEOUT, is_answer, text_of
 
+from bot.store import ApprovalStore
+from persona.results import Answer, Citation
 from twin.models import AdminAction
 
 bot_factory = bot_fixtures.bot_factory
@@ -143,3 +145,30 @@ def test_a_forged_or_replayed_sign_in_is_refused(workspace, bot_factory):
     # A cookie signed with another secret is no session.
     client.cookies.set("twin_console", "eyJ1c2VyIjoiVTEifQ.forged", domain="testserver")
     assert client.get("/reviews", follow_redirects=False).status_code == 303
+
+
+def test_a_draft_citing_restricted_documents_stays_hidden_from_other_approvers(
+    workspace, bot_factory
+):
+    _, people = workspace
+    harness = bot_factory()
+    heron = next(d for d in harness.corpus.documents() if d.title == "Project Heron")
+    draft = f"Project Heron, code word {bot_fixtures.CANARY}, is our expansion into Japan. [1]"
+    cited = Citation(1, heron.id, heron.title, "2025-09-01", heron.source, draft)
+    ApprovalStore(harness.services.sessions).create(
+        Answer(draft, "quotes", "AI twin", [cited], True, ["m&a: test"]),
+        user=people.erin.id,
+        question="What is Project Heron?",
+        channel=people.erin.id,
+        thread_ts=None,
+        private=True,
+        review_channel=people.review.id,
+    )
+    carol = console_client(harness, people.carol)  # an approver, not in @exec
+    page = carol.get("/reviews").text
+    assert "What is Project Heron?" in page and bot_fixtures.CANARY not in page
+    assert "cites documents you may not read" in page
+    refused = carol.post("/reviews/1/approve", data={"csrf": csrf(page)})
+    assert "cites documents you may not read" in refused.text
+    assert bot_fixtures.CANARY not in refused.text
+    assert [a.status for a in approvals(harness)] == ["pending"]
