@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import time
+from pathlib import Path
 
 import bot_fixtures
+import yaml
 from console_fixtures import BASE, console_client, csrf
 from fastapi.testclient import TestClient
 from helpers import memo
@@ -16,6 +18,7 @@ from test_console_reviews import actions
 
 from web.console.app import create_console
 
+ROOT = Path(__file__).resolve().parents[1]
 bot_factory = bot_fixtures.bot_factory
 workspace = bot_fixtures.workspace  # fixtures
 
@@ -137,3 +140,10 @@ def test_development_sign_in_only_behind_its_flag(tmp_path):
     # The same session is no session once the flag is off.
     closed.cookies = opened.cookies
     assert closed.get("/corpus", follow_redirects=False).headers["location"] == "/signin"
+
+
+def test_the_slack_manifest_lets_the_console_sign_people_in() -> None:
+    manifest = yaml.safe_load((ROOT / "deploy" / "slack" / "manifest.yaml").read_text())
+    assert {"openid", "profile"} <= set(manifest["oauth_config"]["scopes"]["user"])
+    redirects = manifest["oauth_config"]["redirect_urls"]
+    assert redirects and all(u.endswith("/auth/callback") for u in redirects)
