@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: install vllm demo test bench lint clean
+.PHONY: install vllm demo console test bench lint clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -14,7 +15,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev,piper,llm,c2pa,avatar,train]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(CHROMIUM)
+
+# The browser tests drive Debian's Chromium (Playwright with executable_path; no browser download).
+$(CHROMIUM):
+	apt-get update -q && apt-get install -y -q chromium
 
 # vLLM's CPU build in its own virtualenv (about 3.5 GB): `twin llm serve --backend vllm` and the
 # real-vLLM tests use it. torchvision/torchaudio/torchcodec from PyPI link CUDA and break the
@@ -59,8 +64,15 @@ demo: $(STAMP)
 	TWIN__RENDER__AVATAR=test-photo $(TWIN) ask "What is our remote work policy?" --no-stream \
 	  --video .twin/demo-photo-answer.mp4 > /dev/null
 	@echo "\nThe clips are at $$(pwd)/.twin/demo-answer.mp4 and $$(pwd)/.twin/demo-photo-answer.mp4"
+	@echo "\n== 6. The web console for comms reviewers and admins =="
+	@echo "Run 'make console', open http://localhost:3001 and use the development sign-in"
+	@echo "(console.dev_login: for development only; in production people sign in with Slack)."
 
-test: $(STAMP)
+# The web console alone, with the development sign-in (no Slack needed): http://localhost:3001
+console: $(STAMP)
+	TWIN__CONSOLE__DEV_LOGIN=true $(TWIN) serve --console-only
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

@@ -246,3 +246,16 @@ class Feedback(Base):
     message_ts: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AdminAction(Base):
+    """What an admin or approver did in the web console: who, when, what, to which object."""
+
+    __tablename__ = "admin_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(255), index=True)
+    action: Mapped[str] = mapped_column(String(64))  # e.g. "approve", "upload", "remove"
+    target: Mapped[str] = mapped_column(String(255), default="")  # e.g. "approval 3", "doc 12"
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

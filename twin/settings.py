@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from pydantic_settings import EnvSettingsSource, SettingsError
 
 from twin.sections.base import Section
+from twin.sections.console import ConsoleSettings
 from twin.sections.persona import (
     AnswerSettings,
     AuditSettings,
@@ -48,6 +49,7 @@ class Settings(Section):
     audit: AuditSettings = AuditSettings()
     render: RenderSettings = RenderSettings()
     slack: SlackSettings = SlackSettings()
+    console: ConsoleSettings = ConsoleSettings()
 
     home: Path = Path(".twin")
     database_url: str = ""

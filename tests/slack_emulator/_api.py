@@ -14,6 +14,8 @@ Handler = Callable[[Workspace, "Args"], JsonDict]
 
 METHODS: dict[str, Handler] = {}
 STREAMING_METHODS = frozenset({"chat.startStream", "chat.appendStream", "chat.stopStream"})
+# Methods authenticated by the app's client id and secret, not a token.
+CLIENT_METHODS = frozenset({"openid.connect.token"})
 # Arguments Slack takes as JSON, which form-encoded requests carry as JSON strings.
 JSON_ARGS = frozenset({"blocks", "attachments", "view", "files", "prompts", "metadata", "chunks"})
 SCOPES = "chat:write,commands,app_mentions:read,im:history,channels:history,files:write,users:read"
@@ -50,7 +52,9 @@ def invalid_arguments(message: str) -> ApiError:
 
 
 class Args(dict[str, Any]):
-    """A method's arguments, with the checks Slack applies to them."""
+    """A method's arguments, with the checks Slack applies to them (and the caller's token)."""
+
+    token: str | None = None
 
     def require(self, name: str, error: str | None = None) -> Any:
         value = self.get(name)
@@ -109,10 +113,12 @@ def _answer(ws: Workspace, name: str, args: Args, token: str | None) -> tuple[in
     if ws.mutate(lambda: ws.throttle.hit(name)):
         retry_after = {"Retry-After": str(ws.throttle.retry_after)}
         raise ApiError("ratelimited", status=429, headers=retry_after)
-    if not token:
-        raise ApiError("not_authed")
-    if token not in ws.tokens:
-        raise ApiError("invalid_auth")
+    if name not in CLIENT_METHODS:
+        if not token:
+            raise ApiError("not_authed")
+        if token not in ws.tokens and token not in ws.user_tokens:
+            raise ApiError("invalid_auth")
+    args.token = token
     with ws.changed:
         body = handler(ws, args)
         ws.changed.notify_all()

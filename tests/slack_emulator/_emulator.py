@@ -10,6 +10,7 @@ from typing import Any, Self, TypeVar
 from ._actions import UserActions
 from ._delivery import ACK_DEADLINE, Courier, Delivery
 from ._model import AppIdentity, Call, Channel, JsonDict, ResponsePost, User, UserGroup, user_id_of
+from ._openid import CLIENT_ID, CLIENT_SECRET
 from ._server import ApiServer
 from ._workspace import Throttle, Workspace
 
@@ -120,6 +121,21 @@ class SlackEmulator(UserActions):
         `every=0` stops it."""
         throttle = Throttle(every, retry_after, frozenset(methods))
         self.workspace.mutate(lambda: setattr(self.workspace, "throttle", throttle))
+
+    # -- Sign in with Slack (OpenID Connect) -------------------------------------------------
+
+    client_id = CLIENT_ID
+    client_secret = CLIENT_SECRET
+
+    @property
+    def authorize_url(self) -> str:
+        return f"{self.workspace.base_url}/openid/connect/authorize"
+
+    def sign_in_browser_as(self, user: str | User | None) -> None:
+        """The emulated browser's Slack session: authorize redirects at once as this user
+        (None: the authorize page lists the workspace's people to choose from)."""
+        who = user_id_of(user) if user is not None else None
+        self.workspace.mutate(lambda: setattr(self.workspace, "signed_in", who))
 
     @property
     def bot_user_id(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from email.parser import BytesParser
@@ -14,6 +15,7 @@ from . import _assistant, _chat, _directory, _streaming, _views  # noqa: F401  (
 from ._api import SCOPES, dispatch
 from ._files import store_upload
 from ._model import JsonDict
+from ._openid import authorize
 from ._respond import respond
 from ._workspace import Workspace
 
@@ -67,6 +69,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self) -> None:
         path = urlsplit(self.path).path
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if path == "/openid/connect/authorize":
+            return self._authorize()
         routes = {
             "/api/": self._web_api,
             "/upload/v1/": self._upload,
@@ -86,6 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_json(200, {"ok": False, "error": "invalid_json"})
         token = self._bearer() or args.get("token")
         args.pop("token", None)
+        args.update(self._basic())
         status, answer, headers = dispatch(self.server.workspace, method, args, token)
         if answer.get("ok"):
             headers = {**headers, "x-oauth-scopes": SCOPES}
@@ -116,6 +121,21 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_json(400, {"ok": False, "error": "invalid_payload"})
         status, answer = ws.mutate(lambda: respond(ws, target_id, payload))
         self._send_json(status, answer)
+
+    def _authorize(self) -> None:
+        query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+        ws = self.server.workspace
+        status, page, headers = ws.mutate(lambda: authorize(ws, query))
+        self._send(status, page.encode(), "text/html; charset=utf-8", headers)
+
+    def _basic(self) -> dict[str, str]:
+        """client_id and client_secret from HTTP Basic auth (how slack_sdk sends them)."""
+        header = self.headers.get("Authorization", "")
+        if not header.startswith("Basic "):
+            return {}
+        decoded = base64.b64decode(header.removeprefix("Basic ").strip()).decode()
+        client_id, _, secret = decoded.partition(":")
+        return {"client_id": client_id, "client_secret": secret}
 
     def _bearer(self) -> str | None:
         header = self.headers.get("Authorization", "")

@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ._delivery import Delivery
 from ._ids import IdFactory, TsClock
@@ -105,6 +105,9 @@ class Workspace:
         self.calls: list[Call] = []
         self.responses: list[ResponsePost] = []
         self.deliveries: list[Delivery] = []
+        self.oidc_codes: dict[str, Any] = {}  # Sign in with Slack: one-time code -> grant
+        self.user_tokens: dict[str, str] = {}  # user token -> user id
+        self.signed_in: str | None = None  # who the emulated browser is signed in to Slack as
         self._add_bot_user()
 
     # -- locking -----------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The web front doors: the console for comms and admins (web.console)."""

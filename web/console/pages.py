@@ -1,0 +1,28 @@
+"""Rendering a page: the template with the viewer (for the navigation and the CSRF token)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from web.console.auth import Viewer, console_of
+
+__all__ = ["back", "show"]
+
+
+def show(
+    request: Request, template: str, viewer: Viewer | None, status: int = 200, **context: Any
+) -> HTMLResponse:
+    console = console_of(request)
+    context = {"viewer": viewer, "persona": console.settings.persona.name, **context}
+    return console.templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def back(path: str, message: str = "") -> RedirectResponse:
+    """After a form: see the page again (POST, redirect, GET), with a one-line message."""
+    from urllib.parse import urlencode
+
+    target = f"{path}?{urlencode({'msg': message})}" if message else path
+    return RedirectResponse(target, status_code=303)
