@@ -27,6 +27,11 @@ def _split(value: str | None) -> list[str] | None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--audience", help="Groups that may read these files (default: all).")
 @click.option("--kind", type=click.Choice(["memo", "meeting", "auto"]), default="auto")
+@click.option(
+    "--date",
+    "date_text",
+    help="Date of every file ingested (2024-03-01, March 2024, 2024), over their own dates.",
+)
 @click.option("--by", "ingested_by", default=getpass.getuser, help="Who is ingesting.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_app
@@ -35,13 +40,21 @@ def ingest(
     paths: tuple[Path, ...],
     audience: str | None,
     kind: str,
+    date_text: str | None,
     ingested_by: str,
     as_json: bool,
 ) -> None:
     """Ingest files and folders of memos and meeting transcripts."""
     from tqdm import tqdm
 
+    from retrieval.dates import parse_date
     from retrieval.ingest import FileResult, Ingestor, find_files
+
+    dated = parse_date(date_text) if date_text else None
+    if date_text and dated is None:
+        raise click.BadParameter(
+            f"'{date_text}' is not a date (e.g. 2024-03-01, March 2024, 2024)", param_hint="--date"
+        )
 
     files = list(find_files(paths))
     with tqdm(total=len(files), unit="file", file=sys.stderr, disable=None) as bar:
@@ -54,7 +67,9 @@ def ingest(
                 warning = f"warning: {shown(result.path)}: {shown(result.warning)}"
                 tqdm.write(warning, file=sys.stderr)
 
-        ingestor = Ingestor(app.corpus, ingested_by, _split(audience), kind, progress)
+        ingestor = Ingestor(
+            app.corpus, ingested_by, _split(audience), kind, dated, on_result=progress
+        )
         report = ingestor.run(files)
     if as_json:
         data = {"counts": report.counts, "files": [asdict(r) for r in report.results]}
@@ -141,10 +156,14 @@ def list_docs(app: App, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([_doc_json(d) for d in documents], indent=2))
         return
+    from retrieval.dates import describe
+
     for d in documents:
         state = "" if d.version else "  (pending)"
-        when = d.date.isoformat() if d.date else "-"
-        click.echo(shown(f"{d.id:>5}  {when:<10}  {d.kind:<7}  {d.audience:<12}  {d.title}{state}"))
+        when = describe(d.date, d.date_precision) or "-"
+        source = f"({d.date_source})" if d.date_source else ""
+        line = f"{d.id:>5}  {when:<14}  {source:<14}  {d.kind:<7}  {d.audience:<12}  {d.title}{state}"
+        click.echo(shown(line))
     click.echo(f"{len(documents)} documents")
 
 
@@ -182,6 +201,8 @@ def _doc_json(doc: Document) -> dict[str, object]:
         "title": doc.title,
         "kind": doc.kind,
         "date": doc.date.isoformat() if doc.date else None,
+        "date_precision": doc.date_precision,
+        "date_source": doc.date_source,
         "audience": doc.audience,
         "source": doc.source,
         "sha256": doc.sha256,

@@ -1,4 +1,9 @@
-"""Chunking: prose with langchain's recursive splitter, meetings on speaker turns."""
+"""Chunking: prose by sections (retrieval.sections) with langchain's recursive splitter, tables
+apart; meetings on speaker turns.
+
+The text that is embedded for a chunk starts with its document's title and its section's
+heading (embedding_text), so that a chunk deep in a long letter still says what it is about.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from dataclasses import dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from retrieval.loaders import LoadedDocument, Turn
+from retrieval.sections import blocks
 
 
 @dataclass
@@ -15,12 +21,25 @@ class Chunk:
     speaker: str | None = None  # speakers of a meeting chunk, in order of first appearance
     start: str | None = None  # timestamp of the first turn
     end: str | None = None  # timestamp of the last turn
+    section: str | None = None  # heading of the section the chunk is in
+    table: bool = False  # rows of a table or figures, not prose
 
 
 def chunk_document(doc: LoadedDocument, size: int, overlap: int) -> list[Chunk]:
     if doc.turns:
         return _turn_chunks(doc.turns, size, overlap)
-    return [Chunk(text=piece) for piece in _splitter(size, overlap).split_text(doc.text)]
+    chunks = []
+    for block in blocks(doc.text):
+        section = block.heading if block.heading != doc.title else None
+        room = max(size - len(section or "") - 1, size // 2)
+        for piece in _splitter(room, overlap).split_text(block.text):
+            chunks.append(Chunk(text=piece, section=section, table=block.table))
+    return chunks
+
+
+def embedding_text(title: str, chunk: Chunk) -> str:
+    """What is embedded (and indexed for lexical search) for a chunk: title, heading, text."""
+    return "\n".join(part for part in (title, chunk.section, chunk.text) if part)
 
 
 def _splitter(size: int, overlap: int) -> RecursiveCharacterTextSplitter:

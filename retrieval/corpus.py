@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from retrieval.embeddings import Embedder, make_embedder, unpack
 from retrieval.erasure import forget_quotes, vacuum_chroma
+from retrieval.lexical import LexicalIndex
 from retrieval.store import ChunkStore, make_client
 from twin.db import checkpoint, session_factory
 from twin.models import ChunkSentences, CorpusState, Document
@@ -40,6 +41,10 @@ class Corpus:
     def embedder(self) -> Embedder:
         retrieval = self.settings.retrieval
         return make_embedder(retrieval.embedding_model, retrieval.embedding_batch_size)
+
+    @cached_property
+    def lexical(self) -> LexicalIndex:
+        return LexicalIndex(self)
 
     def generation(self) -> int:
         """Goes up whenever the live documents change, in this process or another."""
@@ -92,6 +97,17 @@ class Corpus:
                 found.update(zip(row.sentences, vectors, strict=True))
             for title, vector in session.execute(titles):
                 found[title] = unpack(vector or b"", 1)[0]
+        return found
+
+    def best_sentences(self, chunk_ids: list[str], query: np.ndarray) -> dict[str, float]:
+        """For each of these chunks, the cosine of its sentence closest to the query (as
+        embedded at ingest)."""
+        found: dict[str, float] = {}
+        rows = select(ChunkSentences).where(ChunkSentences.chunk_id.in_(chunk_ids))
+        with self.sessions() as session:
+            for row in session.scalars(rows):
+                vectors = unpack(row.vectors, len(row.sentences))
+                found[row.chunk_id] = float((vectors @ query).max())
         return found
 
     def remove(self, doc_id: int) -> Document | None:

@@ -22,8 +22,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from retrieval.access import normalize_audience, unknown_groups
-from retrieval.chunking import Chunk, chunk_document
+from retrieval.chunking import Chunk, chunk_document, embedding_text
 from retrieval.corpus import Corpus
+from retrieval.dates import Dated
 from retrieval.embeddings import pack
 from retrieval.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
 from twin.models import ChunkSentences, Document, utcnow
@@ -109,12 +110,14 @@ class Ingestor:
         ingested_by: str,
         audience: list[str] | None = None,
         kind: str = "auto",
+        date: Dated | None = None,
         on_result: Callable[[FileResult], None] = lambda result: None,
     ) -> None:
         self.corpus = corpus
         self.ingested_by = ingested_by
         self.audience = audience
         self.kind = kind
+        self.date = date  # `twin ingest --date`: overrides every file's own date
         self.on_result = on_result
         self.report = IngestReport()
         self._batch: list[_Pending] = []
@@ -147,6 +150,9 @@ class Ingestor:
             doc = load_document(path, int(retrieval.max_file_mb * 1e6))
             if self.kind != "auto":
                 doc.kind = self.kind
+            if self.date:
+                doc.date, doc.date_precision = self.date.date, self.date.precision
+                doc.date_source = "cli"
             audience = normalize_audience(doc.audience or self.audience)
             chunks = chunk_document(doc, retrieval.chunk_size, retrieval.chunk_overlap)
             if len(chunks) > retrieval.max_chunks_per_file:
@@ -160,7 +166,7 @@ class Ingestor:
         source = str(path.resolve())
         sha = doc.sha256
         existing = _find(self.corpus, source)
-        if existing and _same(existing, sha, audience, doc.kind):
+        if existing and _same(existing, sha, audience, doc):
             self._record(FileResult(str(path), "unchanged", existing.id, existing.chunk_count))
             return
         warning = self._unknown_groups(audience)
@@ -181,8 +187,11 @@ class Ingestor:
         batch, self._batch = self._batch, []
         if not batch:
             return
-        chunks = [f"{p.doc.title}\n{c.text}" for p in batch for c in p.chunks]
-        split = [[chunk_sentences(c.text, p.doc.kind) for c in p.chunks] for p in batch]
+        chunks = [embedding_text(p.doc.title, c) for p in batch for c in p.chunks]
+        split = [  # a table has no sentences to quote
+            [[] if c.table else chunk_sentences(c.text, p.doc.kind) for c in p.chunks]
+            for p in batch
+        ]
         titles = [p.doc.title[:512] for p in batch]
         others = list(dict.fromkeys([*titles, *(s for doc in split for c in doc for s in c)]))
         vectors = self.corpus.embedder.encode(chunks + others)
@@ -278,6 +287,8 @@ class Ingestor:
             row.title_vector = title_vector
             row.kind = pending.doc.kind
             row.date = pending.doc.date
+            row.date_precision = pending.doc.date_precision
+            row.date_source = pending.doc.date_source
             row.audience = pending.audience
             row.sha256 = pending.sha256
             row.version = version
@@ -298,11 +309,14 @@ def sentence_row(
     )
 
 
-def _same(existing: Document, sha256: str, audience: str, kind: str) -> bool:
+def _same(existing: Document, sha256: str, audience: str, doc: LoadedDocument) -> bool:
     """Nothing to do; a document stored before titles and sentences were embedded at ingest
-    (migration 0005) is stored again."""
-    return (existing.sha256, existing.audience, existing.kind) == (sha256, audience, kind) and (
-        existing.title_vector is not None
+    (migration 0005), or whose date (or where it came from) changed, is stored again."""
+    stored = (existing.sha256, existing.audience, existing.kind, existing.date)
+    return (
+        stored == (sha256, audience, doc.kind, doc.date)
+        and existing.date_source == doc.date_source
+        and existing.title_vector is not None
     )
 
 
@@ -319,6 +333,8 @@ def _register(corpus: Corpus, pending: _Pending) -> int:
             title=pending.doc.title[:512],
             kind=pending.doc.kind,
             date=pending.doc.date,
+            date_precision=pending.doc.date_precision,
+            date_source=pending.doc.date_source,
             audience=pending.audience,
             sha256="",
             version=0,
@@ -342,6 +358,8 @@ def _chunk_metadata(
         "speaker": chunk.speaker,
         "start": chunk.start,
         "end": chunk.end,
+        "section": chunk.section,
+        "table": chunk.table or None,
     }
     return {key: value for key, value in meta.items() if value is not None}
 

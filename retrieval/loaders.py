@@ -11,12 +11,14 @@ import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from retrieval.dates import Dated, date_in_name, date_in_text, date_of
 
 SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx", ".vtt", ".srt"}
 
@@ -49,6 +51,8 @@ class LoadedDocument:
     text: str
     kind: str  # "memo" or "meeting"
     date: date | None = None
+    date_precision: str | None = None  # "day", "month" or "year" (retrieval.dates)
+    date_source: str | None = None  # where the date came from (retrieval.dates.SOURCES)
     audience: list[str] | None = None  # from the file itself; None when it does not say
     turns: list[Turn] = field(default_factory=list)
     sha256: str = ""  # of the file's bytes
@@ -114,14 +118,28 @@ def _build(path: Path, suffix: str, text: str, meta: dict[str, Any]) -> LoadedDo
     kind = str(front.get("kind") or ("meeting" if turns else "memo"))
     if kind not in ("memo", "meeting"):
         raise LoadError(f"front matter kind '{kind}' is not memo or meeting")
+    dated = find_date(path, front, meta, body)
     return LoadedDocument(
         title=str(front.get("title") or meta.get("title") or _heading(body) or _title_from(path)),
         text=body.strip(),
         kind=kind,
-        date=_date(front.get("date")) or _date_in_name(path) or _date(meta.get("date")),
+        date=dated.date if dated else None,
+        date_precision=dated.precision if dated else None,
+        date_source=dated.source if dated else None,
         audience=_audience(front.get("audience")),
         turns=turns,
     )
+
+
+def find_date(path: Path, front: dict[str, Any], meta: dict[str, Any], body: str) -> Dated | None:
+    """The document's date from its front matter, file name, text or metadata, in that order
+    (see retrieval.dates); a front matter date that is not a date is an error."""
+    if front.get("date") is not None:
+        dated = date_of(front["date"], "front matter")
+        if dated is None:
+            raise LoadError(f"front matter date '{front['date']}' is not a date (e.g. 2025-03-14)")
+        return dated
+    return date_in_name(path) or date_in_text(body) or date_of(meta.get("date"), "metadata")
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -142,30 +160,6 @@ def _audience(value: Any) -> list[str] | None:
         return None
     groups = value if isinstance(value, list) else str(value).split(",")
     return [str(group).strip() for group in groups if str(group).strip()] or None
-
-
-def _date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        match = DATE_IN_NAME.search(value)
-        if match:
-            return _safe_date(*match.groups())
-    return None
-
-
-def _date_in_name(path: Path) -> date | None:
-    match = DATE_IN_NAME.search(path.name)
-    return _safe_date(*match.groups()) if match else None
-
-
-def _safe_date(year: str, month: str, day: str) -> date | None:
-    try:
-        return date(int(year), int(month), int(day))
-    except ValueError:
-        return None
 
 
 def _heading(body: str) -> str | None:

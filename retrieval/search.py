@@ -1,6 +1,8 @@
-"""Search: dense candidates from the partitions a user may read, re-ranked for a CEO twin.
+"""Search: dense and lexical (BM25) candidates from the partitions a user may read, fused.
 
-relevance = (1 - lexical_weight) * cosine similarity + lexical_weight * query-term overlap.
+Every candidate, found by either, is checked against the SQL registry (its document's live
+version, audience and the asker's access), then ranked by
+relevance = (1 - lexical_weight) * cosine similarity + lexical_weight * BM25 / best BM25.
 Then recency: when two chunks are on the same topic (their embeddings are close) and the newer
 one is nearly as relevant, the newer ranks first. A CEO's latest word on a topic is the one
 that counts, unless the older statement answers the question clearly better.
@@ -8,33 +10,23 @@ that counts, unless the older statement answers the question clearly better.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import date
-from functools import lru_cache
 
 import numpy as np
 
 from retrieval.access import can_read
 from retrieval.corpus import Corpus
 from retrieval.embeddings import Vector
+from retrieval.lexical import LexicalScores
 from retrieval.store import StoredChunk
+from retrieval.terms import STOPWORDS, WORD, terms
 from twin.models import Document
+from twin.sections.retrieval import RetrievalSettings
 
-WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-STOPWORD_TEXT = """
-a about above after again all also am an and any are as at be because been before being
-below between both but by can could did do does doing down during each few for from further
-had has have having he her here hers him his how i if in into is it its itself just me more
-most my no nor not now of off on once only or other our ours out over own same she should so
-some such than that the their theirs them then there these they this those through to too
-under until up very was we were what when where which while who whom why will with would you
-your yours we're i'm it's what's don't
-"""
-STOPWORDS = frozenset(STOPWORD_TEXT.split())
+__all__ = ["STOPWORDS", "WORD", "Hit", "query_partitions", "search", "supersede", "terms"]
 
 
 @dataclass
@@ -48,6 +40,9 @@ class Hit:
     text: str
     speaker: str | None
     score: float
+    date_precision: str | None = None  # "day", "month" or "year" (retrieval.dates.describe)
+    section: str | None = None  # heading of the chunk's section in a long document
+    table: bool = False  # the chunk is rows of a table or figures, not prose
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
@@ -73,19 +68,42 @@ def search(
     if embedding is None:
         embedding = corpus.embedder.embed_one(query)
     candidates = query_partitions(corpus, visible, embedding, settings.candidates)
+    lexical = corpus.lexical.scores(visible, query)
+    if settings.lexical_candidates:
+        candidates += lexical_candidates(
+            corpus, lexical, settings.lexical_candidates, candidates, embedding
+        )
     docs = corpus.live({c.doc_id for c in candidates})
     allowed = [c for c in candidates if _is_live(c, docs.get(c.doc_id), groups)]
     k = k or settings.top_k
-    ranked = rank(
-        query,
-        allowed,
-        docs,
-        settings.lexical_weight,
-        settings.recency_margin,
-        settings.topic_similarity,
-        k,
-    )
-    return ranked[:k]
+    sentences: dict[str, float] = {}
+    if settings.sentence_weight and allowed:
+        vector = np.asarray(embedding, dtype=np.float32)
+        sentences = corpus.best_sentences([c.id for c in allowed], vector)
+    return rank(allowed, docs, lexical, sentences, settings, k)[:k]
+
+
+def lexical_candidates(
+    corpus: Corpus,
+    lexical: LexicalScores,
+    n: int,
+    dense: list[StoredChunk],
+    embedding: Vector,
+) -> list[StoredChunk]:
+    """The n best BM25 chunks of each readable partition that dense retrieval did not find,
+    read from the chunk store with their embeddings (their cosine with the query is computed
+    here, so both kinds of candidate are ranked alike)."""
+    found = {c.id for c in dense}
+    query = np.asarray(embedding, dtype=np.float32)
+    query = query / (np.linalg.norm(query) or 1.0)
+    chunks = []
+    for audience, ids in lexical.top(n).items():
+        missing = [chunk_id for chunk_id in ids if chunk_id not in found]
+        for chunk in corpus.store.get(audience, missing) if missing else []:
+            vector = chunk.embedding / (np.linalg.norm(chunk.embedding) or 1.0)
+            chunk.distance = 1.0 - float(vector @ query)
+            chunks.append(chunk)
+    return chunks
 
 
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="partition-query")
@@ -112,27 +130,42 @@ def _is_live(chunk: StoredChunk, doc: Document | None, groups: set[str]) -> bool
 
 
 def rank(
-    query: str,
     chunks: list[StoredChunk],
     docs: dict[int, Document],
-    lexical_weight: float,
-    recency_margin: float,
-    topic_similarity: float,
+    lexical: LexicalScores,
+    sentences: dict[str, float],
+    settings: RetrievalSettings,
     k: int,
 ) -> list[Hit]:
+    """relevance = (1 - lexical_weight) * cosine + lexical_weight * BM25 (as a share of the
+    best BM25 score among the candidates); then recency (supersede)."""
     if not chunks:
         return []
-    lexical = lexical_scores(query, [f"{docs[c.doc_id].title} {c.text}" for c in chunks])
+    bm25 = np.array([lexical.score(c.metadata.get("audience"), c.id) for c in chunks])
+    bm25 = bm25 / bm25.max() if bm25.max() > 0 else bm25
+    weight = settings.lexical_weight
     relevance = [
-        (1 - lexical_weight) * (1 - c.distance) + lexical_weight * lex
-        for c, lex in zip(chunks, lexical, strict=True)
+        (1 - weight) * dense + weight * float(b)
+        for dense, b in zip(_dense(chunks, sentences, settings), bm25, strict=True)
     ]
     dates = [docs[c.doc_id].date for c in chunks]
     vectors = np.stack([c.embedding for c in chunks])
-    same_topic = vectors @ vectors.T >= topic_similarity
-    scores = supersede(relevance, dates, same_topic, recency_margin, k)
+    same_topic = vectors @ vectors.T >= settings.topic_similarity
+    scores = supersede(relevance, dates, same_topic, settings.recency_margin, k)
     hits = [_hit(c, docs[c.doc_id], score) for c, score in zip(chunks, scores, strict=True)]
     return sorted(hits, key=lambda h: h.score, reverse=True)
+
+
+def _dense(
+    chunks: list[StoredChunk], sentences: dict[str, float], settings: RetrievalSettings
+) -> list[float]:
+    """The chunk's cosine with the query, blended with its best sentence's (sentence_weight):
+    a long chunk's one sentence on the question is not drowned by the rest."""
+    weight = settings.sentence_weight
+    return [
+        (1 - weight) * (1 - c.distance) + weight * sentences.get(c.id, 1 - c.distance)
+        for c in chunks
+    ]
 
 
 def supersede(
@@ -164,32 +197,6 @@ def supersede(
     return scores
 
 
-@lru_cache(maxsize=8192)
-def terms(text: str) -> frozenset[str]:
-    """Content words, crudely stemmed; cached, since the same chunks come back query after query."""
-    words = WORD.findall(text.lower())
-    return frozenset(_stem(w) for w in words if w not in STOPWORDS and len(w) > 1)
-
-
-def _stem(word: str) -> str:
-    for suffix in ("'s", "ing", "es", "s", "ed"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
-
-
-def lexical_scores(query: str, texts: list[str]) -> list[float]:
-    """IDF-weighted share of the query's terms that each text contains (0..1)."""
-    wanted = terms(query)
-    if not wanted:
-        return [0.0] * len(texts)
-    bags = [terms(text) for text in texts]
-    n = len(bags)
-    idf = {t: math.log(1 + n / (1 + sum(1 for bag in bags if t in bag))) for t in wanted}
-    total = sum(idf.values())
-    return [sum(idf[t] for t in wanted if t in bag) / total for bag in bags]
-
-
 def _hit(chunk: StoredChunk, doc: Document, score: float) -> Hit:
     return Hit(
         chunk_id=chunk.id,
@@ -201,4 +208,7 @@ def _hit(chunk: StoredChunk, doc: Document, score: float) -> Hit:
         text=chunk.text,
         speaker=chunk.metadata.get("speaker"),
         score=round(score, 4),
+        date_precision=doc.date_precision if doc.date else None,
+        section=str(chunk.metadata["section"]) if chunk.metadata.get("section") else None,
+        table=bool(chunk.metadata.get("table")),
     )

@@ -127,18 +127,22 @@ class ChunkStore:
             result["embeddings"][0],  # type: ignore[index]
             strict=True,
         )
-        return [
-            StoredChunk(
-                id=chunk_id,
-                doc_id=int(meta["doc_id"]),
-                version=int(meta["version"]),
-                text=text or "",
-                distance=float(distance),
-                metadata=dict(meta),
-                embedding=np.asarray(vector, dtype=np.float32),
-            )
-            for chunk_id, text, meta, distance, vector in rows
-        ]
+        return [_stored(*row) for row in rows]
+
+    def get(self, audience: str, ids: list[str]) -> list[StoredChunk]:
+        """These chunks of one partition, with their embeddings (distance left at 1.0)."""
+        result = self.collection(audience).get(
+            ids=ids,
+            include=["documents", "metadatas", "embeddings"],
+        )
+        rows = zip(
+            result["ids"],
+            result["documents"],  # type: ignore[arg-type]
+            result["metadatas"],  # type: ignore[arg-type]
+            result["embeddings"],  # type: ignore[arg-type]
+            strict=True,
+        )
+        return [_stored(chunk_id, text, meta, 1.0, vector) for chunk_id, text, meta, vector in rows]
 
     def count(self, audience: str) -> int:
         return self.collection(audience).count()
@@ -150,3 +154,17 @@ def _purge_after_every_write(collection: Collection) -> None:
     hnsw = (collection.configuration_json or {}).get("hnsw") or {}
     if hnsw and hnsw.get("sync_threshold") != PURGE_AFTER_EVERY_WRITE["sync_threshold"]:
         collection.modify(configuration=cast(Any, {"hnsw": PURGE_AFTER_EVERY_WRITE}))
+
+
+def _stored(
+    chunk_id: str, text: str | None, meta: Any, distance: float, vector: Any
+) -> StoredChunk:
+    return StoredChunk(
+        id=chunk_id,
+        doc_id=int(meta["doc_id"]),
+        version=int(meta["version"]),
+        text=text or "",
+        distance=float(distance),
+        metadata=dict(meta),
+        embedding=np.asarray(vector, dtype=np.float32),
+    )

@@ -63,7 +63,10 @@ def test_search_stdin_json_one_line_per_query(twin) -> None:  # type: ignore[no-
     assert [line["query"] for line in lines] == ["pricing per seat", "acquire"]
     top = lines[0]["results"][0]
     assert top["title"] == "Pricing" and top["date"] == "2026-01-05" and top["kind"] == "memo"
-    assert set(top) == {"chunk_id", "doc_id", "title", "kind", "date", "source", "text", "score"}
+    assert set(top) == {
+        *("chunk_id", "doc_id", "title", "kind", "date", "source", "text", "score"),
+        *("date_precision", "section", "table"),
+    }
     assert all(r["title"] != "Offer" for line in lines for r in line["results"])
 
 
@@ -114,3 +117,33 @@ def test_db_upgrade(twin) -> None:  # type: ignore[no-untyped-def]
     result = twin("db", "upgrade")
     assert result.exit_code == 0 and "database is up to date" in result.stdout
     assert twin("db", "upgrade").exit_code == 0
+
+
+def test_docs_list_shows_where_each_date_came_from(twin, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write(tmp_path / "letters" / "2005.md", "Our gain in net worth was large.\n")
+    write(tmp_path / "letters" / "notes.md", "Omaha.\n\nFebruary 28, 2006      Warren\n")
+    assert twin("ingest", "docs", "letters").exit_code == 0
+    listed = {d["title"]: d for d in json.loads(twin("docs", "list", "--json").stdout)}
+    assert (listed["Pricing"]["date"], listed["Pricing"]["date_source"]) == (
+        "2026-01-05",
+        "front matter",
+    )
+    assert listed["2005"]["date_precision"] == "year"
+    assert (listed["Notes"]["date"], listed["Notes"]["date_source"]) == ("2006-02-28", "text")
+    lines = twin("docs", "list").stdout.splitlines()
+    assert any("2005" in line and "(file name)" in line for line in lines)
+    assert any("2026-01-05" in line and "(front matter)" in line for line in lines)
+
+
+def test_ingest_date_overrides_and_a_bad_one_is_refused(twin, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write(tmp_path / "undated" / "notes.md", "Nothing dated here.\n")
+    assert twin("ingest", "undated", "--date", "March 2024").exit_code == 0
+    (doc,) = json.loads(twin("docs", "list", "--json").stdout)
+    assert (doc["date"], doc["date_precision"], doc["date_source"]) == (
+        "2024-03-01",
+        "month",
+        "cli",
+    )
+    assert "(cli)" in twin("docs", "list").stdout
+    bad = twin("ingest", "undated", "--date", "someday")
+    assert bad.exit_code != 0 and "'someday' is not a date" in bad.output

@@ -3,12 +3,11 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-import pytest
 from helpers import memo, write
 
 from retrieval.corpus import Corpus
 from retrieval.ingest import Ingestor
-from retrieval.search import lexical_scores, search, supersede
+from retrieval.search import search, supersede
 from twin.settings import Settings
 
 CANARY = "CANARY-PELICAN-4471"
@@ -121,18 +120,15 @@ def test_meeting_hits_carry_the_speaker(
         "text",
         "speaker",
         "score",
+        "date_precision",
+        "section",
+        "table",
     }
 
 
 def test_empty_query_and_empty_corpus_find_nothing(corpus: Corpus) -> None:
     assert search(corpus, "anything", []) == []
     assert search(corpus, "   ", ["exec"]) == []
-
-
-def test_lexical_scores_weight_rare_terms() -> None:
-    scores = lexical_scores("Denver engineers", ["engineers in Denver", "engineers", "cats"])
-    assert scores[0] == pytest.approx(1.0)
-    assert 0 < scores[1] < 1 and scores[2] == 0
 
 
 def test_supersede_moves_a_close_newer_statement_above_the_older() -> None:

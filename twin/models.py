@@ -38,6 +38,9 @@ class Document(Base):
     title: Mapped[str] = mapped_column(String(512))
     kind: Mapped[str] = mapped_column(String(16))
     date: Mapped[date | None] = mapped_column(Date)
+    date_precision: Mapped[str | None] = mapped_column(String(8), default=None)  # day/month/year
+    # Where the date came from: cli, front matter, file name, text or metadata.
+    date_source: Mapped[str | None] = mapped_column(String(16), default=None)
     audience: Mapped[str] = mapped_column(String(512), default="all")
     sha256: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)

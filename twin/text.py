@@ -14,6 +14,7 @@ __all__ = [
     "MARKER",
     "chunk_sentences",
     "clean_markdown",
+    "is_table_row",
     "sentences",
     "shorten",
     "speakable",
@@ -40,6 +41,36 @@ MARKER = re.compile(r"\[(\d+)\]")
 _MARKUP = re.compile(r"[*_`~#>]+")
 _CLAUSE_END = re.compile(r"[,;:\u2013\u2014](?=\s)")
 _TRAILING = " ,;:\u2013\u2014"
+# Table rows: dotted leaders ("Operating earnings ........ 954", ". . . ."), markdown table rows,
+# rules, and lines laid out in columns (cells apart by 3+ spaces, or by 2+ with figures).
+_LEADER = re.compile(r"(?:\.\s?){4,}|(?:\u2026\s?){2,}|(?:_\s?){4,}")
+_RULE = re.compile(r"[-=_|:+*\s\u2014\u2013]{3,}")
+_FIGURE = re.compile(
+    r"[-+$]?[(\[]?[-+$\u2013\u2014]?\d[\d,]*(?:\.\d+)?[%x]?[)\]]?\*?|[-\u2013\u2014]{1,3}|n/?a"
+)
+_WIDE_GAP = re.compile(r"\S(?:\s{3,}|\t)\S")
+
+
+def is_table_row(line: str) -> bool:
+    """A row of a table or a figure line, not prose: never quoted as a sentence."""
+    text = line.strip()
+    if not text:
+        return False
+    if (text.startswith("|") and text.count("|") >= 2) or _RULE.fullmatch(text):
+        return True
+    if _LEADER.search(text) and any(c.isdigit() for c in text):
+        return True
+    cells = [c for c in re.split(r"\s{2,}|\t", text) if c]
+    if len(cells) >= 3 and sum(1 for c in cells if _FIGURE.fullmatch(c.lower())) >= 2:
+        return True
+    tokens = text.split()
+    figures = sum(1 for t in tokens if _FIGURE.fullmatch(t.lower()))
+    if figures >= 3 and figures >= len(tokens) / 2 and not text.endswith((".", "?", "!")):
+        return True
+    gaps = len(_WIDE_GAP.findall(text))
+    if gaps and _FIGURE.fullmatch(re.split(r"\s{3,}|\t", text)[-1].lower()):
+        return True  # "Reported operating earnings      1,292"
+    return gaps >= 2 and not text.endswith((".", "?", "!", ":"))
 
 
 def chunk_sentences(text: str, kind: str) -> list[str]:
@@ -61,7 +92,8 @@ def sentences(text: str) -> list[str]:
     """Sentences of prose or markdown; headings, list items and lines are split apart."""
     result: list[str] = []
     for block in _BLOCK.split(text):
-        block = " ".join(clean_markdown(line) for line in block.splitlines() if line.strip())
+        lines = [line for line in block.splitlines() if line.strip() and not is_table_row(line)]
+        block = " ".join(clean_markdown(line) for line in lines)
         if not block or _SIGNATURE.match(block):
             continue
         result.extend(s for s in _split_block(block) if s)
