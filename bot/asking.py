@@ -5,7 +5,8 @@ streams into the thread only while that is safe: the place is private to the ask
 reads nothing restricted, and neither the question nor the text so far is one the policy holds
 for comms. At the end the answer is posted with its sources, disclosure and buttons; or held
 for comms review; or, when it draws on restricted documents in a shared place, shown to the
-asker alone. Every question, however it arrives, passes the per-user limit here, once.
+asker alone. Every question, however it arrives, is checked here, once: guests and people of
+other organisations are refused (bot.admission), then the per-user limit applies.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.admission import Admission
 from bot.blocks import notices
 from bot.blocks.answers import answer_footer
 from bot.posting import AnswerPoster
@@ -76,6 +78,7 @@ class Asker:
         approvals: Approvals,
         video: VideoReplies,
         limit: QuestionLimit,
+        admission: Admission,
         streaming: StreamingSupport,
         slack: SlackSettings,
         policy: PolicySettings,
@@ -86,6 +89,7 @@ class Asker:
         self.approvals = approvals
         self.video = video
         self.limit = limit
+        self.admission = admission
         self.streaming = streaming
         self.slack = slack
         self.policy = Policy(policy)  # keywords only: cheap, for the gate
@@ -128,6 +132,11 @@ class Asker:
         return self.answerer.answer(question.text, question.user, groups)
 
     def _admitted(self, question: Question, tell: Callable[[str], None]) -> bool:
+        """Whether the asker may ask (a member, within the limit); else `tell` them why."""
+        refusal = self.admission.refusal(question.user)
+        if refusal:
+            tell(refusal)
+            return False
         wait = self.limit.check(question.user)
         if wait:
             tell(notices.rate_limited(math.ceil(wait)))

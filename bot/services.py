@@ -8,6 +8,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.admin import CorpusAdmin
+from bot.admission import Admission
 from bot.approvals import Approvals
 from bot.asking import Asker
 from bot.directory import SlackDirectory
@@ -79,6 +80,12 @@ class Services:
             approvals=self.approvals,
             video=self.video,
             limit=QuestionLimit(slack.rate_limit, slack.rate_window_s, slack.rate_limit_storage),
+            admission=Admission(
+                client,
+                allow_guests=slack.allow_guests,
+                allow_external=slack.allow_external,
+                ttl_s=slack.groups_cache_s,
+            ),
             streaming=StreamingSupport(slack.streaming),
             slack=slack,
             policy=settings.policy,

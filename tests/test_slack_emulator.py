@@ -611,6 +611,7 @@ def test_bolt_assistant_thread(slack: SlackEmulator, app: App, alice: User) -> N
 
 
 def test_app_home_and_file_shared_events(slack: SlackEmulator, app: App, alice: User) -> None:
+    slack.subscriptions = slack.subscriptions | {"file_shared"}  # not in the app's manifest
     shared: list[str] = []
 
     @app.event("app_home_opened")

@@ -124,3 +124,17 @@ def escalation(approval_id: int, user: str, waited_s: float) -> str:
 def _waited(waited_s: float) -> str:
     hours = waited_s / 3600
     return f"{hours:.0f} h" if hours >= 1 else f"{max(1, round(waited_s / 60))} min"
+
+
+GUEST_REFUSED = (
+    ":no_entry_sign: I answer only for employees: guests of this workspace can't ask me. "
+    "Please ask the person who invited you."
+)
+EXTERNAL_REFUSED = (
+    ":no_entry_sign: I answer only for people of this company: people from other "
+    "organisations in a shared channel can't ask me. Please ask your contact here."
+)
+WHO_ARE_YOU = (
+    ":warning: I can't check who you are in Slack right now, so I can't answer. "
+    "Please try again in a few minutes."
+)

@@ -33,5 +33,4 @@ def register(app: App, s: Services) -> None:
     # Everything else is acknowledged and dropped (bots, edits, chatter in channels): an
     # unanswered event would come back as a retry.
     app.event("app_mention")(ack_only)
-    app.event("file_shared")(ack_only)
     app.event("message")(ack_only)

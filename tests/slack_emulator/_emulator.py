@@ -25,7 +25,6 @@ DEFAULT_SUBSCRIPTIONS = frozenset(
         "assistant_thread_started",
         "assistant_thread_context_changed",
         "app_home_opened",
-        "file_shared",
     }
 )
 

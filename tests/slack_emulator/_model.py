@@ -48,6 +48,9 @@ class User:
     title: str = ""
     is_bot: bool = False
     is_admin: bool = False
+    is_restricted: bool = False  # a multi-channel guest
+    is_ultra_restricted: bool = False  # a single-channel guest
+    team: str = ""  # another organisation's team ID: a Slack Connect user
     deleted: bool = False
     tz: str = "America/New_York"
     tz_label: str = "Eastern Standard Time"
@@ -55,6 +58,7 @@ class User:
 
     def to_api(self, team_id: str) -> JsonDict:
         """The `user` object of users.info."""
+        team_id = self.team or team_id
         real_name = self.real_name or self.name
         profile = {
             "real_name": real_name,
@@ -79,8 +83,8 @@ class User:
             "is_admin": self.is_admin,
             "is_owner": False,
             "is_primary_owner": False,
-            "is_restricted": False,
-            "is_ultra_restricted": False,
+            "is_restricted": self.is_restricted or self.is_ultra_restricted,
+            "is_ultra_restricted": self.is_ultra_restricted,
             "is_bot": self.is_bot,
             "is_app_user": False,
             "updated": 1_700_000_000,

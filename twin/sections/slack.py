@@ -58,6 +58,11 @@ class SlackSettings(Section):
     # Longest message part in characters (a section block holds 3000); longer answers are split.
     max_message_chars: int = Field(3000, ge=200, le=3000)
 
+    # Who may ask: guests (single- and multi-channel) and Slack Connect users from another
+    # organisation are refused unless allowed here.
+    allow_guests: bool = False
+    allow_external: bool = False
+
     # Per-user rate limit: at most rate_limit questions in rate_window_s seconds. The counts
     # live in rate_limit_storage: "memory://" (per process) or a Redis URL
     # ("redis://host:6379/0") so the limit holds across every process of the bot.
