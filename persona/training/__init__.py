@@ -1,0 +1,1 @@
+"""The persona adapter: training pairs from the corpus, the base model, LoRA training."""

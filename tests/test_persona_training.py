@@ -1,0 +1,176 @@
+"""The persona adapter's training data, base model and LoRA training, on the real corpus."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from helpers import memo, write
+from persona_fixtures import converted_base
+
+from cli import main
+from persona.answer import Answerer
+from persona.llm import ScriptedChat
+from persona.training.dataset import build_dataset, meeting_pairs, memo_pairs, read_examples
+from persona.training.train import TrainConfig, read_record, train_adapter
+from retrieval.corpus import Corpus
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples" / "corpus"
+SPEAKERS = ["Elena Marsh", "Elena"]
+MARKER = re.compile(r" \[(\d+)\]")
+
+MEETING = """\
+Marcus Feld: Next one. "Can I use the stipend for a standing desk?"
+Elena Marsh: Standing desk, chair, monitor, lighting, headset. The $1,500 is yours to spend on your setup.
+Sam Okonkwo: The lab has about 300 test phones.
+Elena Marsh: And if you need a device at home, ask Sam's team.
+Marcus Feld: Any thoughts on the weather?
+Elena Marsh: Short.
+"""
+MEMO = """\
+Happy new year, everyone. Here's the short version of where we're headed this year and why.
+
+**Hiring.** We plan to end the year at around 395 people. About half the new roles are in engineering.
+
+An untitled paragraph deep in the memo that no question could name on its own terms.
+
+## Pay
+
+We move to one national band. Same job, same level, same band, wherever you live.
+"""
+
+
+@pytest.fixture(scope="module")
+def dataset(sample_corpus: Corpus, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("persona-data")
+    build_dataset(Answerer(sample_corpus.settings, sample_corpus), out)
+    return out
+
+
+def test_meeting_pairs_are_a_question_and_her_next_turn() -> None:
+    pairs = meeting_pairs(MEETING, SPEAKERS, max_sentences=5)
+    # Sam's statement asks nothing; "Short." is too short to teach anything.
+    assert [p.question for p in pairs] == ["Can I use the stipend for a standing desk?"]
+    assert pairs[0].answer[0] == "Standing desk, chair, monitor, lighting, headset."
+
+
+def test_memo_pairs_ask_about_headings_and_the_opening() -> None:
+    pairs = memo_pairs(MEMO, "The plan for 2025", max_sentences=5)
+    questions = [p.question for p in pairs]
+    assert questions[0] == 'What did you write in "The plan for 2025"?'
+    assert "Hiring" in questions[1] and "Pay" in questions[2] and len(pairs) == 3
+    assert pairs[1].answer == [
+        "We plan to end the year at around 395 people.",
+        "About half the new roles are in engineering.",
+    ]
+
+
+def test_only_public_documents_are_used_and_split_by_document(
+    dataset: Path, sample_corpus: Corpus
+) -> None:
+    audience = {d.id: d.audience for d in sample_corpus.documents()}
+    train, heldout = (
+        read_examples(dataset / "train.jsonl"),
+        read_examples(dataset / "heldout.jsonl"),
+    )
+    assert len(train) >= 50 and heldout
+    assert {audience[e.doc_id] for e in train + heldout} == {"all"}
+    assert not {e.doc_id for e in train} & {e.doc_id for e in heldout}
+    assert {e.kind for e in train} == {"memo", "meeting"}
+    report = json.loads((dataset / "dataset.json").read_text())
+    assert report["generation"] == sample_corpus.generation()
+    assert report["examples"] == {"train": len(train), "heldout": len(heldout)}
+
+
+def test_every_target_sentence_is_shown_in_the_passage_it_cites(dataset: Path) -> None:
+    for example in read_examples(dataset / "train.jsonl"):
+        prompt, target = example.messages[-2]["content"], example.messages[-1]["content"]
+        assert example.messages[-1]["role"] == "assistant"
+        blocks = dict(re.findall(r"^\[(\d+)\] (.*?)(?=^\[\d+\] |</passages>)", prompt, re.M | re.S))
+        sentences = re.split(r"(?<=[.!?\"\u201d])\s+(?=\S)", target)
+        assert sentences and all(MARKER.search(s) for s in sentences), target
+        for sentence in sentences:
+            n = MARKER.search(sentence).group(1)  # type: ignore[union-attr]
+            assert MARKER.sub("", sentence) in blocks[n].replace("\n", " ") or any(
+                part in blocks[n] for part in MARKER.sub("", sentence).split(", ")
+            ), (sentence, n)
+
+
+def test_the_prompt_is_exactly_what_the_pipeline_sends(
+    dataset: Path, sample_corpus: Corpus
+) -> None:
+    examples = read_examples(dataset / "train.jsonl")
+    compared = 0
+    for example in examples[:: max(len(examples) // 8, 1)]:
+        llm = ScriptedChat("Here's the short version.")
+        Answerer(sample_corpus.settings, sample_corpus, llm).answer(example.question, "U_T", [])
+        if llm.calls:  # the pipeline asked the LLM (it does not when evidence is too weak)
+            sent = [{"role": m.role, "content": m.content} for m in llm.calls[0]]
+            assert sent == example.messages[:-1]
+            compared += 1
+    assert compared >= 4
+
+
+@pytest.mark.slow
+def test_training_resumes_and_records_what_it_was_trained_on(
+    dataset: Path, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    base = converted_base(tmp_path_factory.getbasetemp())
+    assert (base / "config.json").is_file() and list(base.glob("*.safetensors"))
+    out = tmp_path / "adapter"
+    config = TrainConfig(
+        base, dataset / "train.jsonl", out, steps=4, max_length=384, checkpoint_every=2
+    )
+
+    def interrupt(step: int, loss: float) -> None:
+        if step == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train_adapter(config, interrupt)
+    assert read_record(out) is None and (out / "checkpoint" / "state.json").is_file()
+    result = train_adapter(config)
+    assert result.resumed_from == 2 and result.steps == 4 and result.last_loss > 0
+    record = read_record(out)
+    assert record is not None and record["base"] == str(base)
+    adapter = json.loads((out / "adapter_config.json").read_text())
+    assert adapter["r"] == 8 and set(adapter["target_modules"]) == {"q_proj", "v_proj"}
+    assert (out / "adapter_model.safetensors").is_file() and not (out / "checkpoint").exists()
+
+
+@pytest.mark.slow
+def test_retraining_after_new_documents_is_one_command(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    base = converted_base(tmp_path_factory.getbasetemp())
+    for name in ("memos/2025-01-06-plan-for-2025.md", "meetings/2025-03-13-employee-ama.txt"):
+        write(tmp_path / "docs" / Path(name).name, (SAMPLES / name).read_text())
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(main, list(args))
+
+    train = ("persona", "train", "--base", str(base), "--steps", "2")
+    assert run("ingest", "docs").exit_code == 0
+    first = run(*train)
+    assert first.exit_code == 0, first.output
+    adapter = tmp_path / "home" / "persona" / "adapter"
+    generation = read_record(adapter)["corpus_generation"]  # type: ignore[index]
+    assert "up to date" in run(*train).output
+    extra = "**Leave.** Every parent gets twenty weeks of paid leave, and I mean every parent."
+    write(tmp_path / "docs" / "2025-07-14-leave.md", memo("Parental leave", "2025-07-14", extra))
+    assert run("ingest", "docs").exit_code == 0
+    again = run(*train)
+    assert again.exit_code == 0 and "up to date" not in again.output
+    assert read_record(adapter)["corpus_generation"] > generation  # type: ignore[index]
+
+
+def test_train_names_a_bad_base(tmp_path: Path) -> None:
+    write(tmp_path / "docs" / "2025-07-14-leave.md", memo("Leave", "2025-07-14", "We offer leave."))
+    runner = CliRunner()
+    assert runner.invoke(main, ["ingest", "docs"]).exit_code == 0
+    result = runner.invoke(main, ["persona", "train", "--base", str(tmp_path / "nothing.bin")])
+    assert result.exit_code == 1 and "nothing.bin: not an HF model folder" in result.output
