@@ -240,9 +240,11 @@ def _report(
             ("training examples / steps", f"{trained.get('examples')} / {trained.get('steps')}"),
             ("training time (twin persona train, data + base + LoRA)", f"{trained['wall_s']} s"),
             ("training peak RSS", f"{trained.get('peak_rss_mb')} MB"),
-            ("training loss first -> last", f"{trained.get('first_loss')} -> {trained.get('last_loss')}"),
+            ("training loss first -> last", f"{trained.get('first_loss')} -> "
+             f"{trained.get('last_loss')}"),
             ("vLLM start-up (eager, base + LoRA)", f"{startup:.0f} s"),
-            *[(f"{m}: time to first token / decode", f"{t:.2f} s / {s:.1f} tokens/s") for m, t, s in speeds],
+            *[(f"{m}: time to first token / decode", f"{t:.2f} s / {s:.1f} tokens/s")
+              for m, t, s in speeds],
         ],
     )  # fmt: skip
     grounding_table = table(

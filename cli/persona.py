@@ -69,7 +69,7 @@ def convert(app: App, gguf: str, out: Path | None) -> None:
 def train(
     app: App, base: str, out: Path | None, steps: int, learning_rate: float, force: bool
 ) -> None:
-    """Fine-tune the persona LoRA adapter (resumes an interrupted run; retrains on new documents)."""
+    """Fine-tune the persona LoRA adapter (resumes when interrupted; retrains on new documents)."""
     from persona.training.base import BaseModelError, ensure_base
     from persona.training.train import TrainConfig, data_hash, read_record, train_adapter
 

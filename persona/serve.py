@@ -181,10 +181,8 @@ def _stop_group(process: subprocess.Popen[bytes]) -> None:
     """SIGTERM the group, wait for its leader, then SIGKILL whatever of the group is left."""
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
-    try:
+    with suppress(subprocess.TimeoutExpired):
         process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        pass
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=10)

@@ -14,6 +14,7 @@ from persona.training.dataset import build_dataset
 from persona.training.train import TrainConfig, read_record, train_adapter
 from retrieval.corpus import Corpus
 
+TINY_DOCUMENTS = 6
 TINY_STEPS = 3
 TINY_LENGTH = 512  # tokens per example: the prompt loses its start, the answer is kept
 
@@ -25,7 +26,8 @@ def converted_base(root: Path) -> Path:
 def tiny_adapter(root: Path, base: Path, corpus: Corpus) -> Path:
     out = root / "persona-adapter"
     if read_record(out) is None:
-        report = build_dataset(Answerer(corpus.settings, corpus), root / "persona-data")
+        answerer = Answerer(corpus.settings, corpus)
+        report = build_dataset(answerer, root / "persona-data", limit=TINY_DOCUMENTS)
         config = TrainConfig(
             base=base,
             data=Path(report.files["train"]),

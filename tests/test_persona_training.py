@@ -22,10 +22,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "corpus"
 SPEAKERS = ["Elena Marsh", "Elena"]
 MARKER = re.compile(r" \[(\d+)\]")
+LIMIT = 12  # documents: enough for both splits and both kinds, quick on 2 cores
 
 MEETING = """\
 Marcus Feld: Next one. "Can I use the stipend for a standing desk?"
-Elena Marsh: Standing desk, chair, monitor, lighting, headset. The $1,500 is yours to spend on your setup.
+Elena Marsh: Standing desk, chair, monitor, lighting, headset. The $1,500 is yours to spend.
 Sam Okonkwo: The lab has about 300 test phones.
 Elena Marsh: And if you need a device at home, ask Sam's team.
 Marcus Feld: Any thoughts on the weather?
@@ -34,9 +35,9 @@ Elena Marsh: Short.
 MEMO = """\
 Happy new year, everyone. Here's the short version of where we're headed this year and why.
 
-**Hiring.** We plan to end the year at around 395 people. About half the new roles are in engineering.
+An untitled paragraph past the opening, before any heading: no question could name it.
 
-An untitled paragraph deep in the memo that no question could name on its own terms.
+**Hiring.** We plan to end the year at around 395 people. About half the new roles are in sales.
 
 ## Pay
 
@@ -47,7 +48,7 @@ We move to one national band. Same job, same level, same band, wherever you live
 @pytest.fixture(scope="module")
 def dataset(sample_corpus: Corpus, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("persona-data")
-    build_dataset(Answerer(sample_corpus.settings, sample_corpus), out)
+    build_dataset(Answerer(sample_corpus.settings, sample_corpus), out, limit=LIMIT)
     return out
 
 
@@ -65,7 +66,7 @@ def test_memo_pairs_ask_about_headings_and_the_opening() -> None:
     assert "Hiring" in questions[1] and "Pay" in questions[2] and len(pairs) == 3
     assert pairs[1].answer == [
         "We plan to end the year at around 395 people.",
-        "About half the new roles are in engineering.",
+        "About half the new roles are in sales.",
     ]
 
 
@@ -77,10 +78,10 @@ def test_only_public_documents_are_used_and_split_by_document(
         read_examples(dataset / "train.jsonl"),
         read_examples(dataset / "heldout.jsonl"),
     )
-    assert len(train) >= 50 and heldout
+    assert len(train) >= 20 and heldout
     assert {audience[e.doc_id] for e in train + heldout} == {"all"}
     assert not {e.doc_id for e in train} & {e.doc_id for e in heldout}
-    assert {e.kind for e in train} == {"memo", "meeting"}
+    assert {e.kind for e in train + heldout} == {"memo", "meeting"}
     report = json.loads((dataset / "dataset.json").read_text())
     assert report["generation"] == sample_corpus.generation()
     assert report["examples"] == {"train": len(train), "heldout": len(heldout)}

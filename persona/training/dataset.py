@@ -122,7 +122,7 @@ def memo_pairs(text: str, title: str, max_sentences: int) -> list[Pair]:
         bold = BOLD_HEADING.match(block)
         if bold:
             heading, block = bold.group(1).strip(" .:"), bold.group(2)
-        elif n > 1 and not heading:
+        elif n > 0 and not heading:
             continue  # an untitled paragraph past the opening: no question names it
         answer = sentences(block)[:max_sentences]
         if len(" ".join(answer).split()) < MIN_ANSWER_WORDS:
@@ -145,14 +145,17 @@ def ceo_text(doc: Document, speakers: list[str]) -> str:
     return " ".join(line for who, line in speaker_lines(loaded.text) if is_speaker(who, speakers))
 
 
-def build_dataset(answerer: Answerer, out: Path, heldout_share: float = 0.2) -> DatasetReport:
-    """Write train.jsonl and heldout.jsonl under `out`; report what went where and why not."""
+def build_dataset(
+    answerer: Answerer, out: Path, heldout_share: float = 0.2, limit: int | None = None
+) -> DatasetReport:
+    """Write train.jsonl and heldout.jsonl under `out`; report what went where and why not.
+    `limit`: only the first documents (by date), for a quick run."""
     corpus = answerer.corpus
     report = DatasetReport(generation=corpus.generation())
     out.mkdir(parents=True, exist_ok=True)
     writers = {s: (out / f"{s}.jsonl").open("w", encoding="utf-8") for s in ("train", "heldout")}
     try:
-        for doc in _public_documents(corpus):
+        for doc in _public_documents(corpus)[:limit]:
             split = "heldout" if is_heldout(doc, heldout_share) else "train"
             written = 0
             for example in _examples(answerer, doc, split, report.skipped):

@@ -94,7 +94,7 @@ def train_adapter(
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
-        losses.append(float(loss))
+        losses.append(loss.item())
         if on_step:
             on_step(step + 1, losses[-1])
         if (step + 1) % config.checkpoint_every == 0 and step + 1 < config.steps:
