@@ -197,20 +197,29 @@ def fidelity(
     return rows, samples
 
 
-def run(steps: int = 40, questions: int = 10) -> str:
+def run(steps: int = 40, questions: int = 10, home: Path | None = None) -> str:
+    """Everything from scratch in a temporary home; or, with `home`, on the corpus and the
+    adapter already there (training cost then comes from the adapter's record)."""
     with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp)
-        settings = load_settings(ROOT / "config.yaml", environ={"TWIN_HOME": str(home)})
-        corpus = Corpus(settings)
+        return _measure(home or Path(tmp), steps, questions, fresh=home is None)
+
+
+def _measure(home: Path, steps: int, questions: int, fresh: bool) -> str:
+    settings = load_settings(ROOT / "config.yaml", environ={"TWIN_HOME": str(home)})
+    corpus = Corpus(settings)
+    if fresh:
         Ingestor(corpus, "bench").run([SAMPLES])
         trained = train(home, steps)
-        heldout = [e.question for e in read_examples(home / "persona" / "data" / "heldout.jsonl")]
-        heldout = heldout[:: max(1, len(heldout) // questions)][:questions]
-        with vllm(settings, home) as (url, startup):
-            prompt = _pipeline_prompt(settings, corpus, heldout[0])
-            speeds = [(m, *speed(url, m, prompt)) for m in ("base", "persona")]
-            ground = [grounding(settings, corpus, url, m, questions) for m in ("base", "persona")]
-            style, samples = fidelity(settings, corpus, url, heldout)
+    else:
+        trained = read_record(home / "persona" / "adapter") or {}
+        trained["wall_s"] = trained.get("seconds")
+    heldout = [e.question for e in read_examples(home / "persona" / "data" / "heldout.jsonl")]
+    heldout = heldout[:: max(1, len(heldout) // questions)][:questions]
+    with vllm(settings, home) as (url, startup):
+        prompt = _pipeline_prompt(settings, corpus, heldout[0])
+        speeds = [(m, *speed(url, m, prompt)) for m in ("base", "persona")]
+        ground = [grounding(settings, corpus, url, m, questions) for m in ("base", "persona")]
+        style, samples = fidelity(settings, corpus, url, heldout)
     return _report(trained, startup, speeds, ground, style, samples)
 
 
@@ -285,5 +294,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--questions", type=int, default=10)
+    parser.add_argument("--home", type=Path, help="A TWIN_HOME with the corpus and an adapter.")
     args = parser.parse_args()
-    print(run(args.steps, args.questions))
+    print(run(args.steps, args.questions, args.home))

@@ -11,7 +11,7 @@ import time
 
 from bench.common import machine
 
-BENCHMARKS = ["ingest", "search", "quality", "answer", "render"]
+BENCHMARKS = ["ingest", "search", "quality", "answer", "render", "persona"]
 
 
 def main(names: list[str]) -> None:
