@@ -132,7 +132,7 @@ def grounding(settings: Settings, corpus: Corpus, url: str, model: str, n: int) 
     data = yaml.safe_load(QUESTIONS.read_text())
     public = [q for q in data["questions"] if not q.get("groups")]
     chosen = public[:: max(1, len(public) // n)][:n]
-    unanswerable = [str(q["q"]) for q in data["unanswerable"]][: max(n // 2, 1)]
+    unanswerable = [str(q) for q in data["unanswerable"]][: max(n // 2, 1)]
     answerer = Answerer(settings, corpus, _client(settings, url, model, []))
     answered = ask(answerer, [str(q["q"]) for q in chosen])
     llm = [a for a in answered if a.mode == "llm"]

@@ -115,6 +115,7 @@ def test_a_reply_cut_off_at_max_tokens_drops_its_unfinished_sentence(
     monkeypatch.setattr(GuardedStream, "_judge", spy)
     settings = llm_settings.model_copy(deep=True)
     settings.llm.max_tokens = 24
+    settings.llm.deadline_s = settings.llm.read_timeout_s = 300  # 24 tokens on a busy machine
     llm = _Recording(OpenAIChat(settings.llm))
     answer = Answerer(settings, sample_corpus, llm).answer(
         "How long is parental leave?", "U_TEST", []
