@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from cli.context import App, pass_app
+
+if TYPE_CHECKING:
+    from persona.training.dataset import DatasetReport
+    from persona.training.train import TrainConfig, TrainResult
+
+    Trainer = Callable[[TrainConfig, Callable[[int, float], None]], TrainResult]
 
 
 def persona_dir(app: App) -> Path:
@@ -108,7 +116,7 @@ def train(
     click.echo(f"serve it: twin llm serve --backend vllm --adapter {adapter}")
 
 
-def _build_data(app: App, out: Path, heldout: float):  # type: ignore[no-untyped-def]
+def _build_data(app: App, out: Path, heldout: float) -> DatasetReport:
     from persona.answer import Answerer
     from persona.training.dataset import build_dataset
 
@@ -117,7 +125,7 @@ def _build_data(app: App, out: Path, heldout: float):  # type: ignore[no-untyped
     return build_dataset(Answerer(app.settings, app.corpus), out, heldout)
 
 
-def _train_with_progress(config, train_adapter):  # type: ignore[no-untyped-def]
+def _train_with_progress(config: TrainConfig, train_adapter: Trainer) -> TrainResult:
     from tqdm import tqdm
 
     with tqdm(total=config.steps, desc="training", unit="step") as bar:

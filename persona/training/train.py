@@ -15,6 +15,7 @@ import random
 import resource
 import shutil
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -130,7 +131,9 @@ def _load(config: TrainConfig) -> tuple[Any, Any]:
         target_modules=["q_proj", "v_proj"],
         task_type="CAUSAL_LM",
     )
-    return tokenizer, get_peft_model(base, lora)
+    with warnings.catch_warnings():  # peft reads transformers' deprecated alias; not ours
+        warnings.filterwarnings("ignore", "`is_gradient_checkpointing`", FutureWarning)
+        return tokenizer, get_peft_model(base, lora)
 
 
 def _tokenized(config: TrainConfig, tokenizer: Any) -> list[tuple[Any, Any]]:
