@@ -162,8 +162,8 @@ def list_docs(app: App, as_json: bool) -> None:
         state = "" if d.version else "  (pending)"
         when = describe(d.date, d.date_precision) or "-"
         source = f"({d.date_source})" if d.date_source else ""
-        line = f"{d.id:>5}  {when:<14}  {source:<14}  {d.kind:<7}  {d.audience:<12}  {d.title}{state}"
-        click.echo(shown(line))
+        columns = f"{d.id:>5}  {when:<14}  {source:<14}  {d.kind:<7}  {d.audience:<12}"
+        click.echo(shown(f"{columns}  {d.title}{state}"))
     click.echo(f"{len(documents)} documents")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 
 import pytest
 
@@ -43,11 +42,3 @@ def test_the_bot_facing_api() -> None:
         "quote",
     }
     assert callable(Answerer.answer) and callable(make_llm)
-
-
-def test_persona_config_does_not_import_twin() -> None:
-    source = importlib.import_module("twin.sections.persona").__file__
-    assert source is not None
-    lines = Path(source).read_text().splitlines()
-    imports = [line for line in lines if line.startswith(("import", "from"))]
-    assert imports and not [line for line in imports if line.split()[1].startswith("twin")]
