@@ -18,11 +18,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import numpy as np
-
 from persona.audit import AuditLog
 from persona.changes import detect_change
 from persona.conversation import Conversations, Turn, condense
+from persona.coverage import Coverage, Gap, plural
 from persona.evidence import Evidence, gather
 from persona.examples import voice_examples
 from persona.guard import Guard, Support
@@ -117,6 +116,10 @@ class Answerer:
         return Vocabulary(self.corpus)
 
     @cached_property
+    def coverage(self) -> Coverage:
+        return Coverage(self.corpus, self.vocabulary, self.settings.persona.kind_words)
+
+    @cached_property
     def guard(self) -> Guard:
         return Guard(self.embedder, self.settings.answer.guard)
 
@@ -183,9 +186,9 @@ class Answerer:
         passages = self._retrieve(query, groups)
         evidence = gather(query, passages, self.embedder, self.guard) if passages else None
         clock.lap("retrieve")
-        reason = self._unanswerable(query, groups, evidence)
-        if reason or evidence is None:
-            draft = self._nothing(question, reason or "nothing relevant retrieved")
+        gap = self.coverage.gap(query, groups, evidence, self.settings.answer)
+        if gap or evidence is None:
+            draft = self._nothing(question, gap or Gap("nothing relevant retrieved"), groups)
         else:
             draft = self._compose(question, evidence, history, emit)
         draft.flags += flags
@@ -215,30 +218,21 @@ class Answerer:
         checks = self.guard.support(self._retrieve(question, groups)).check_many(items)
         return [check.sentence for check in checks if not check.supported]
 
-    def _unanswerable(self, query: str, groups: list[str], evidence: Evidence | None) -> str:
-        """Why the CEO has not spoken about this, or "" when the passages can answer it."""
-        cfg = self.settings.answer
-        if evidence is None or not evidence.support.sentences:
-            return "nothing relevant retrieved"
-        if evidence.strength < cfg.min_evidence:
-            return f"weak evidence ({evidence.strength:.2f} < answer.min_evidence)"
-        unknown = self.vocabulary.unknown_terms(query, groups)
-        if unknown and evidence.strength < cfg.unknown_term_evidence:
-            return f"the corpus never uses: {', '.join(unknown)}"
-        return ""
-
-    def _nothing(self, question: str, reason: str) -> _Draft:
+    def _nothing(self, question: str, gap: Gap, groups: list[str]) -> _Draft:
         card = self.settings.persona
         lowered = question.lower()
         where = next(
             (r.where for r in card.referrals if any(k.lower() in lowered for k in r.keywords)),
             card.ask_elsewhere,
         )
-        body = (
-            "I haven't spoken about that in my memos or meetings, so I'd rather not guess. "
-            f"Your best bet is to ask {where}."
-        )
-        return _Draft(body, "none", notes=[reason])
+        if not gap.text:
+            kinds = self.coverage.span(groups).kinds or {"memo": 1}
+            ordered = sorted(kinds, key=lambda k: -kinds[k])
+            words = " or ".join(dict.fromkeys(plural(self.coverage.word(k)) for k in ordered))
+            why = f"I haven't spoken about that in my {words}, so I'd rather not guess."
+        else:
+            why = gap.text
+        return _Draft(f"{why} Your best bet is to ask {where}.", "none", notes=[gap.note])
 
     def _compose(
         self,
@@ -248,30 +242,28 @@ class Answerer:
         emit: TokenCallback,
     ) -> _Draft:
         passages, support, scores = evidence.passages, evidence.support, evidence.scores
-        preambles = {
-            d.id: d.text_preview
-            for d in self.corpus.live({p.hit.doc_id for p in passages}).values()
-        }
+        docs = self.corpus.live({p.hit.doc_id for p in passages}).values()
+        preambles = {d.id: d.text_preview for d in docs}
+        precisions = {d.id: d.date_precision for d in docs}
         change = detect_change(evidence, self.settings.answer, self.embedder, preambles)
         note = change_note(change, passages, support, scores) if change else ""
         if self.llm is not None:
             draft = self._generate(question, passages, history, support, emit)
             if draft.mode == "llm":
                 return self._with_change(draft, note)
-            fallback = self._quotes(passages, support, scores, note)
+            fallback = self._quotes(evidence, note, precisions)
             fallback.notes, fallback.llm_ms = draft.notes, draft.llm_ms
             return fallback
-        return self._quotes(passages, support, scores, note)
+        return self._quotes(evidence, note, precisions)
 
-    def _quotes(
-        self, passages: list[Passage], support: Support, scores: np.ndarray, note: str
-    ) -> _Draft:
-        quotes = choose_quotes(passages, support, scores, self.settings.answer)
+    def _quotes(self, evidence: Evidence, note: str, precisions: dict[int, str | None]) -> _Draft:
+        passages = evidence.passages
+        quotes = choose_quotes(passages, evidence.support, evidence.scores, self.settings.answer)
         if note:
             body = note
             quoted = _quoted_in(note)
         else:
-            body = compose(quotes)
+            body = compose(quotes, self.settings.persona.kind_words, precisions)
             quoted = {q.passage.n: " ".join(q.sentences) for q in quotes}
         return _Draft(body, "quotes", passages=passages, quotes=quoted)
 

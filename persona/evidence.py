@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from persona.answering import answer_bonus
 from persona.guard import Guard, Support
 from persona.passages import Passage
 from persona.text import terms
@@ -54,7 +55,8 @@ def sentence_scores(
     support: Support, query_vector: np.ndarray, query: str, title_vectors: dict[int, np.ndarray]
 ) -> np.ndarray:
     """Relevance of every passage sentence to the query: cosine, plus a share of the query's
-    terms, plus closeness to its document's title (the title names the main point)."""
+    terms, plus closeness to its document's title (the title names the main point), plus
+    whether it answers the question rather than restates it (persona.answering)."""
     if not support.sentences:
         return np.zeros(0, dtype=np.float32)
     wanted = terms(query)
@@ -65,4 +67,5 @@ def sentence_scores(
         support.vectors @ query_vector
         + LEXICAL_WEIGHT * np.array(lexical, dtype=np.float32)
         + TITLE_WEIGHT * central
+        + answer_bonus(query, support.sentences)
     )

@@ -8,11 +8,11 @@ states a number the passages never mention is unsupported whatever its similarit
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from persona.claims import Known, changed_claim, numbers_in
 from persona.passages import Passage
 from persona.text import terms
 from retrieval.embeddings import Embedder
@@ -21,8 +21,8 @@ from twin.text import MARKER, strip_citations
 
 __all__ = ["Check", "Guard", "Support", "cited"]
 
-NUMBER = re.compile(r"(?<![\w.])\$?\d[\d,]*(?:\.\d+)?%?")
 MIN_WORDS = 4
+CLOSEST = 3  # passage sentences a supported sentence is compared with for a changed claim
 
 
 @dataclass
@@ -50,8 +50,9 @@ class Support:
         self.sentences = [s for _, s in pairs]
         self.vectors = embedder.encode(self.sentences) if self.sentences else np.zeros((0, 0))
         self.terms = {p.n: terms(" ".join(p.own)) for p in passages}
-        known = " ".join(f"{p.label} {p.text}" for p in passages)
-        self.numbers = {_number(n) for n in NUMBER.findall(known)}
+        self.known = " ".join(f"{p.label} {p.text}" for p in passages)
+        self.numbers = numbers_in(self.known)
+        self.claims = Known.of(self.known)
 
     def check(self, sentence: str) -> Check:
         return self.check_many([sentence])[0]
@@ -77,7 +78,7 @@ class Support:
         passage = self.owners[best]
         wanted = terms(plain)
         overlap = len(wanted & self.terms[passage]) / len(wanted) if wanted else 0.0
-        novel = {_number(n) for n in NUMBER.findall(plain)} - self.numbers
+        novel = numbers_in(plain) - self.numbers
         evidence = self.sentences[best]
         if not wanted:
             reason, supported = "no content", False
@@ -89,6 +90,10 @@ class Support:
                 and overlap >= self.settings.min_overlap
             )
             reason = "supported" if supported else "not in the passages"
+            if supported:
+                closest = [self.sentences[i] for i in np.argsort(-similarities)[:CLOSEST]]
+                changed = changed_claim(plain, closest, self.claims)
+                supported, reason = not changed, changed or reason
         return Check(original, supported, passage, similarity, overlap, reason, evidence)
 
 
@@ -103,7 +108,3 @@ class Guard:
 
 def cited(sentence: str) -> list[int]:
     return [int(n) for n in MARKER.findall(sentence)]
-
-
-def _number(text: str) -> str:
-    return text.replace(",", "").replace("$", "").rstrip("%").lstrip("0") or "0"

@@ -7,16 +7,21 @@ Wednesdays”, I wrote: …"), and in meetings only the CEO's own lines are quot
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 
 from persona.changes import CHANGE_MARKERS, Change
+from persona.coverage import plural
 from persona.guard import Support
 from persona.passages import Passage
 from persona.text import word_count
+from retrieval.search import Hit
 from twin.sections.persona import AnswerSettings
+from twin.text import is_table_row
 
 __all__ = ["Quote", "choose_quotes", "compose", "describe", "month_year"]
 
@@ -24,6 +29,7 @@ SECOND_DOC_MARGIN = 0.2  # a runner-up document this close to the best is quoted
 SENTENCE_MARGIN = 0.12  # a further sentence this close to the document's best is quoted
 MIN_WORDS, MAX_WORDS = 5, 70
 CHANGED = "My position on this has changed."
+DATE_PREFIX = re.compile(r"^\d{4}[-_]\d{2}(?:[-_]\d{2})?[-_ ]*")
 LOOKS_BACK = re.compile(
     r"\b(i\s+(wrote|said)|what\s+i\s+said|last\s+(year|spring|summer|fall|winter|"
     r"january|february|march|april|may|june|july|august|september|october|november|december)|"
@@ -40,7 +46,12 @@ class Quote:
 
 
 def _quotable(sentence: str) -> bool:
-    return MIN_WORDS <= word_count(sentence) <= MAX_WORDS and not sentence.endswith(("?", ":"))
+    """A sentence of prose that stands on its own: not a question, a lead-in or a table row."""
+    return (
+        MIN_WORDS <= word_count(sentence) <= MAX_WORDS
+        and not sentence.endswith(("?", ":"))
+        and not is_table_row(sentence)
+    )
 
 
 def choose_quotes(
@@ -112,25 +123,58 @@ def month_year(when: date | None) -> str:
     return when.strftime("%B %Y") if when else "the past"
 
 
-def _day(when: date | None) -> str:
-    return f"{when.day} {when.strftime('%B %Y')}" if when else "an undated"
+def _when(passage: Passage, precision: str | None) -> str:
+    """ "3 March 2025", "March 2025" or "2005", as precise as the document's date is."""
+    when = passage.when
+    if when is None:
+        return ""
+    if precision == "year":
+        return str(when.year)
+    if precision == "month":
+        return when.strftime("%B %Y")
+    return f"{when.day} {when.strftime('%B %Y')}"
 
 
-def describe(passage: Passage) -> str:
-    """The lead-in of a quote: 'In my 3 March 2025 memo, "Title", I wrote:'."""
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[\W_]+", " ", text.lower()).split())
+
+
+def _titled(hit: Hit) -> bool:
+    """A real title, not a year, a date or the file's name."""
+    title = _plain(hit.title)
+    stem = _plain(DATE_PREFIX.sub("", Path(hit.source).stem))
+    return bool(title) and not re.fullmatch(r"[\d ]+", title) and title != stem
+
+
+def describe(
+    passage: Passage, words: Mapping[str, str] | None = None, precision: str | None = None
+) -> str:
+    """The lead-in of a quote: 'In my 3 March 2025 memo, "Title", I wrote:', 'In my 2005
+    letter, I wrote:', 'In one of my memos, "Title", I wrote:'."""
     hit = passage.hit
-    if hit.kind == "meeting":
-        return f"In our {_day(passage.when)} meeting, \u201c{hit.title}\u201d, I said:"
-    return f"In my {_day(passage.when)} memo, \u201c{hit.title}\u201d, I wrote:"
+    word = (words or {}).get(hit.kind, hit.kind)
+    mine, verb = ("our", "said") if hit.kind == "meeting" else ("my", "wrote")
+    title = f", \u201c{hit.title}\u201d," if _titled(hit) else ","
+    when = _when(passage, precision)
+    where = f"{mine} {when} {word}" if when else f"one of {mine} {plural(word)}"
+    return f"In {where}{title} I {verb}:"
 
 
 def _quoted(sentences: list[str]) -> str:
     return "\u201c" + " ".join(s.rstrip() for s in sentences) + "\u201d"
 
 
-def compose(quotes: list[Quote]) -> str:
+def compose(
+    quotes: list[Quote],
+    words: Mapping[str, str] | None = None,
+    precisions: Mapping[int, str | None] | None = None,
+) -> str:
+    """The quotes, each with its lead-in; `precisions`: doc_id -> how precise its date is."""
+    precisions = precisions or {}
     return "\n\n".join(
-        f"{describe(q.passage)} {_quoted(q.sentences)} [{q.passage.n}]" for q in quotes
+        f"{describe(q.passage, words, precisions.get(q.passage.hit.doc_id))} "
+        f"{_quoted(q.sentences)} [{q.passage.n}]"
+        for q in quotes
     )
 
 

@@ -16,6 +16,8 @@ thanks thank really stance position view views opinion policy policies thoughts 
 approach stand take plan plans update news status situation going will still currently now
 anyone anybody someone somebody everyone everybody nobody everything nothing thing things
 stuff lot lots kind sort ever never much many like get got make made want wants way
+include includes including included regarding concerning detail details everything
+summary summarize summarise describe mention mentioned
 """
 QUESTION_WORDS = frozenset(_QUESTION_WORDS_TEXT.split())
 

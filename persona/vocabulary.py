@@ -11,14 +11,23 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from persona.text import key_terms
 from retrieval.access import can_read
 from retrieval.corpus import Corpus
 from retrieval.search import terms
+from twin.models import Document
 
 __all__ = ["Vocabulary"]
 
 PAGE = 5000
+# Words that name a kind of document ("in your office move memo"), never a topic.
+_DOCUMENT_WORDS_TEXT = """
+memo memos letter letters meeting meetings document documents note notes email emails message
+messages transcript transcripts report reports post posts wrote written
+"""
+DOCUMENT_WORDS = frozenset(_DOCUMENT_WORDS_TEXT.split())
 MIN_PREFIX = 4
 
 
@@ -45,10 +54,20 @@ class Vocabulary:
         self._checked: dict[str, int] = {}  # audience -> the generation it was counted at
 
     def unknown_terms(self, text: str, groups: list[str]) -> list[str]:
-        """Content words of `text` that no readable document uses (nor a longer form of)."""
+        """Content words of `text` (as written) that no readable document uses in any form."""
         known = self._readable(groups)
-        wanted = sorted(terms(" ".join(key_terms(text))))
-        return [t for t in wanted if not _known(t, known)]
+        words = sorted(w for w in key_terms(text) if w not in DOCUMENT_WORDS and not w.isdigit())
+        return [w for w in words if not all(_known(t, known) for t in terms(w))]
+
+    def uses(self, word: str, groups: list[str]) -> bool:
+        """Whether a readable document uses `word` (a year, a number) as it is."""
+        return any(terms(word) <= words.bag for words in self._readable(groups))
+
+    def unknown_names(self, names: list[str], groups: list[str]) -> list[str]:
+        """Names (Bitcoin, IPO) that no readable document uses, as written or in another
+        inflection of the same word; unlike other words, not matched by prefix."""
+        known = self._readable(groups)
+        return [n for n in names if not any(terms(n) <= words.bag for words in known)]
 
     def load(self) -> None:
         """Read every partition now rather than on the first question that needs it."""
@@ -75,6 +94,10 @@ class Vocabulary:
             page = collection.get(include=["documents"], limit=PAGE, offset=offset)
             for text in page["documents"] or []:
                 bag |= terms(text or "")
+        live = (Document.audience == audience) & (Document.version > 0)
+        with self.corpus.sessions() as session:  # a question may name a document by its title
+            for title in session.scalars(select(Document.title).where(live)):
+                bag |= terms(title)
         self._terms[audience] = (count, Words.of(bag))
         return self._terms[audience][1]
 
@@ -84,7 +107,10 @@ def _known(term: str, vocabularies: list[Words]) -> bool:
         bag = words.bag
         if term in bag or (term.endswith("s") and term[:-1] in bag):
             return True
-        if terms(f"{term}s {term}es {term}ed {term}ing") & bag:  # the stemmer's other forms
+        # The stemmer's other forms, and the base a stem lost ("includ": include, including).
+        undoubled = term[:-1] if len(term) > 4 and term[-1] == term[-2] else term  # plann
+        forms = f"{term}s {term}es {term}ed {term}ing {term}e {undoubled}"
+        if terms(forms) & bag:
             return True
         if len(term) >= MIN_PREFIX - 1 and (
             words.has_longer_form(term)

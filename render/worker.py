@@ -64,7 +64,7 @@ class Worker:
     @property
     def renderer(self) -> Renderer:
         if self._renderer is None:
-            self._renderer = Renderer(self.settings, home=self.home)
+            self._renderer = Renderer(self.settings, home=self.home, consents=self.queue.consent)
         return self._renderer
 
     def close(self) -> None:

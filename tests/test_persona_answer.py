@@ -88,7 +88,8 @@ def test_unanswerable_questions_are_not_invented(answerer: Answerer) -> None:
     declined = [a for a in answers if a.mode == "none"]
     assert len(declined) / len(unanswerable) >= 0.75
     for answer in declined:
-        assert "haven't spoken about that" in answer.body and not answer.citations
+        assert answer.body.startswith(("I haven't spoken about", "I haven't written about"))
+        assert not answer.citations
         assert "Your best bet is to ask" in answer.body
     visa = answers[unanswerable.index("Do we sponsor work visas for people moving from abroad?")]
     assert "#ask-people" in visa.body  # a referral chosen by keyword

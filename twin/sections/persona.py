@@ -30,6 +30,9 @@ class PersonaSettings(Section):
     # Short samples of the CEO's own wording for the prompt; empty: drawn from the corpus.
     examples: list[str] = []
     example_count: int = Field(3, ge=0, le=10)
+    # What she calls each kind of document in answers ("In my 2005 letter"): {memo: letter}.
+    # A kind not listed is called by its name (memo, meeting).
+    kind_words: dict[str, str] = {}
     ask_elsewhere: str = "your manager"
     referrals: list[Referral] = []
     disclosure: str = (
