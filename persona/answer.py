@@ -242,28 +242,29 @@ class Answerer:
         emit: TokenCallback,
     ) -> _Draft:
         passages, support, scores = evidence.passages, evidence.support, evidence.scores
-        docs = self.corpus.live({p.hit.doc_id for p in passages}).values()
-        preambles = {d.id: d.text_preview for d in docs}
-        precisions = {d.id: d.date_precision for d in docs}
+        preambles = {
+            d.id: d.text_preview
+            for d in self.corpus.live({p.hit.doc_id for p in passages}).values()
+        }
         change = detect_change(evidence, self.settings.answer, self.embedder, preambles)
         note = change_note(change, passages, support, scores) if change else ""
         if self.llm is not None:
             draft = self._generate(question, passages, history, support, emit)
             if draft.mode == "llm":
                 return self._with_change(draft, note)
-            fallback = self._quotes(evidence, note, precisions)
+            fallback = self._quotes(evidence, note)
             fallback.notes, fallback.llm_ms = draft.notes, draft.llm_ms
             return fallback
-        return self._quotes(evidence, note, precisions)
+        return self._quotes(evidence, note)
 
-    def _quotes(self, evidence: Evidence, note: str, precisions: dict[int, str | None]) -> _Draft:
+    def _quotes(self, evidence: Evidence, note: str) -> _Draft:
         passages = evidence.passages
         quotes = choose_quotes(passages, evidence.support, evidence.scores, self.settings.answer)
         if note:
             body = note
             quoted = _quoted_in(note)
         else:
-            body = compose(quotes, self.settings.persona.kind_words, precisions)
+            body = compose(quotes, self.settings.persona.kind_words)
             quoted = {q.passage.n: " ".join(q.sentences) for q in quotes}
         return _Draft(body, "quotes", passages=passages, quotes=quoted)
 

@@ -29,7 +29,7 @@ CHANGE_MARKERS = re.compile(
     r"i\s+said\s+we'?d\s+never)\b",
     re.IGNORECASE,
 )
-ON_TOPIC = 0.5  # a change-of-mind sentence this close to the old passage or the question
+ON_TOPIC_BOTH = 0.4  # a change-of-mind sentence this close to the old passage and the question
 
 
 @dataclass
@@ -115,8 +115,11 @@ def _says_changed(
         return False
     vectors = np.stack([_window_vector(claim, embedder) for claim in claims])
     same_doc = [p.n for p in evidence.passages if p.hit.doc_id == older.hit.doc_id]
-    targets = np.stack([*(_mean(evidence.support, n) for n in same_doc), evidence.query_vector])
-    return float((vectors @ targets.T).max()) >= ON_TOPIC
+    older_topic = np.stack([_mean(evidence.support, n) for n in same_doc])
+    on_older = (vectors @ older_topic.T).max(axis=1)
+    on_question = vectors @ evidence.query_vector
+    # On the topic of the older passage and of the question alike, by the same claim.
+    return bool((np.minimum(on_older, on_question) >= ON_TOPIC_BOTH).any())
 
 
 def _change_claims(text: str) -> list[list[str]]:

@@ -146,16 +146,14 @@ def _titled(hit: Hit) -> bool:
     return bool(title) and not re.fullmatch(r"[\d ]+", title) and title != stem
 
 
-def describe(
-    passage: Passage, words: Mapping[str, str] | None = None, precision: str | None = None
-) -> str:
+def describe(passage: Passage, words: Mapping[str, str] | None = None) -> str:
     """The lead-in of a quote: 'In my 3 March 2025 memo, "Title", I wrote:', 'In my 2005
     letter, I wrote:', 'In one of my memos, "Title", I wrote:'."""
     hit = passage.hit
     word = (words or {}).get(hit.kind, hit.kind)
     mine, verb = ("our", "said") if hit.kind == "meeting" else ("my", "wrote")
     title = f", \u201c{hit.title}\u201d," if _titled(hit) else ","
-    when = _when(passage, precision)
+    when = _when(passage, hit.date_precision)
     where = f"{mine} {when} {word}" if when else f"one of {mine} {plural(word)}"
     return f"In {where}{title} I {verb}:"
 
@@ -164,17 +162,9 @@ def _quoted(sentences: list[str]) -> str:
     return "\u201c" + " ".join(s.rstrip() for s in sentences) + "\u201d"
 
 
-def compose(
-    quotes: list[Quote],
-    words: Mapping[str, str] | None = None,
-    precisions: Mapping[int, str | None] | None = None,
-) -> str:
-    """The quotes, each with its lead-in; `precisions`: doc_id -> how precise its date is."""
-    precisions = precisions or {}
+def compose(quotes: list[Quote], words: Mapping[str, str] | None = None) -> str:
     return "\n\n".join(
-        f"{describe(q.passage, words, precisions.get(q.passage.hit.doc_id))} "
-        f"{_quoted(q.sentences)} [{q.passage.n}]"
-        for q in quotes
+        f"{describe(q.passage, words)} {_quoted(q.sentences)} [{q.passage.n}]" for q in quotes
     )
 
 
