@@ -81,8 +81,9 @@ KIND = re.compile(
 )
 # A negation and the word it negates: "cannot find", "were not repeated", "won't cut".
 NEGATED = re.compile(
-    r"\b(?:not|never|cannot|\w+n't|no\s+longer)\s+(?:(?:be|been|to|have|a|an|the|yet|even|"
-    r"always|really|quite|longer)\s+)*([a-z]{3,})",
+    r"\b(?:not|never|no|nobody|none|nothing|cannot|\w+n't|no\s+longer)\s+(?:(?:be|been|being|"
+    r"is|are|was|were|to|have|has|a|an|the|yet|even|always|really|quite|longer|one)\s+)*"
+    r"([a-z]{3,})",
     re.IGNORECASE,
 )
 REUSE = 0.5  # a polarity flip counts when this share of the sentence's words are the evidence's
@@ -194,8 +195,11 @@ def _flipped(sentence: str, closest: list[str]) -> str:
     if not reused:
         return ""
     if NEGATION.search(sentence):
-        if not any(NEGATION.search(e) for e in closest):
-            return "reverses the passage (adds a negation)"
+        for match in NEGATED.finditer(sentence):
+            word = terms(match.group(1))
+            negated = [e for e in closest if NEGATION.search(e)]
+            if not any(word <= terms(e) or e in reused for e in negated):
+                return f"reverses the passage (negates {match.group(1)})"
         return ""
     for evidence in reused:
         for match in NEGATED.finditer(evidence):

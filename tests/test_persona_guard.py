@@ -15,6 +15,7 @@ from persona.streaming import GuardedStream
 from retrieval.embeddings import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from retrieval.search import Hit
 from twin.sections.persona import GuardSettings
+from twin.text import sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = yaml.safe_load((ROOT / "tests" / "data" / "grounding.yaml").read_text())["cases"]
@@ -110,3 +111,36 @@ def test_a_streamed_sentence_is_embedded_before_the_stream_ends(embedder: Embedd
     stream.finish()
     assert len(embedded) == before  # judged at the end with the vector embedded while streaming
     assert shown == ["The price is $1.85 per completed job [1]."]
+
+
+BERKSHIRE = yaml.safe_load((ROOT / "tests" / "data" / "grounding_berkshire.yaml").read_text())
+
+
+def test_guard_on_sentences_about_real_letters(guard: Guard) -> None:
+    labels = [s["supported"] for case in BERKSHIRE["cases"] for s in case["sentences"]]
+    assert len(labels) >= 40 and 0.4 <= sum(labels) / len(labels) <= 0.6
+    score = evaluate(BERKSHIRE["cases"], guard)
+    assert score.precision >= 0.8 and score.recall >= 0.8
+
+
+def test_a_passage_s_words_with_a_changed_claim_are_unsupported(guard: Guard) -> None:
+    text = (
+        "Today we cannot find significantly-undervalued equities to purchase. "
+        "Our gain in net worth during the year was $613.6 million, or 48.2%. "
+        "The insurance group delivered an underwriting gain for the sixth consecutive year. "
+        "We will experience underwriting losses in some years."
+    )
+    hit = Hit("1-v1-0", 1, "Letter", "memo", "1985-01-01", "1985.md", text, None, 1.0)
+    support = guard.support([Passage(1, hit, own=sentences(text), text=text)])
+    kept = support.check("Today we cannot find significantly undervalued equities to buy.")
+    assert kept.supported
+    changed = {
+        "Today we can easily find significantly undervalued equities to purchase.": "reverses",
+        "We will never experience underwriting losses in some years.": "reverses",
+        "The insurance group delivered an underwriting loss for the sixth year.": "says loss",
+        "Our gain in net worth during the year was $48.2 million, or 613.6%.": "in the passages",
+        "The insurance group, led by Ajit Jain, had a gain for the sixth year.": "Ajit",
+    }
+    for sentence, why in changed.items():
+        check = support.check(sentence)
+        assert not check.supported and why in check.reason, (sentence, check.reason)
