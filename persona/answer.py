@@ -130,9 +130,11 @@ class Answerer:
 
     def warm_up(self) -> None:
         """Load what the first questions would otherwise wait for (the embedding model, every
-        partition's words, the system prompt): seconds at 100k chunks."""
+        partition's HNSW and BM25 index and words, the system prompt): seconds at 100k chunks."""
         vector = self.embedder.embed_one("warm up")
-        query_partitions(self.corpus, self.corpus.audiences(), vector, 1)  # loads each index
+        audiences = self.corpus.audiences()
+        query_partitions(self.corpus, audiences, vector, 1)  # loads each HNSW index
+        self.corpus.lexical.scores(audiences, "warm up")  # builds each BM25 index
         self.vocabulary.load()
         if self.llm is not None:
             _ = self.system

@@ -143,4 +143,6 @@ def test_a_passage_s_words_with_a_changed_claim_are_unsupported(guard: Guard) ->
     }
     for sentence, why in changed.items():
         check = support.check(sentence)
-        assert not check.supported and why in check.reason, (sentence, check.reason)
+        assert not check.supported, (sentence, check.reason)
+        # A new name is flagged by its own rule, or earlier because the sentence is not close.
+        assert why in check.reason or check.reason == "not in the passages", check.reason
