@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from bench.common import CORPORA, LETTERS, ROOT
+from retrieval.terms import STOPWORDS  # the README's QMSum rule uses the same stop words
 
 SAMPLES = ROOT / "samples" / "corpus"
 SAMPLE_QUESTIONS = ROOT / "tests" / "data" / "questions.yaml"
@@ -23,18 +24,6 @@ BERKSHIRE_CONFIG = ROOT / "examples" / "berkshire" / "config.yaml"
 QMSUM = CORPORA / "qmsum"
 MIN_TURN_WORDS = 8  # a gold turn counts when it has at least this many content words
 TURN_SHARE = 0.6  # ... and a retrieved chunk holds at least this share of them
-
-# The README's stop words for the QMSum rule (content words: these and {markers} removed).
-_STOP_TEXT = """
-a about above after again all also am an and any are as at be because been before being
-below between both but by can could did do does doing down during each few for from further
-had has have having he her here hers him his how i if in into is it its itself just me more
-most my no nor not now of off on once only or other our ours out over own same she should so
-some such than that the their theirs them then there these they this those through to too
-under until up very was we were what when where which while who whom why will with would you
-your yours we're i'm it's what's don't
-"""
-STOPWORDS = frozenset(_STOP_TEXT.split())
 
 
 @dataclass
