@@ -7,6 +7,7 @@ chromadb's filtered query is ~90x slower than an unfiltered one at 100k chunks (
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 from dataclasses import dataclass
 from functools import cached_property
@@ -46,7 +47,13 @@ def make_client(chroma_url: str, home: Path) -> ClientAPI:
             ssl=url.scheme == "https",
             settings=settings,
         )
-    return chromadb.PersistentClient(path=str(home / "chroma"), settings=settings)
+    path = home / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    # chromadb creates its tables on first open without a lock of its own: two commands opening a
+    # new home at once would both try, and one fails with "table collections already exists".
+    with open(path / "open.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return chromadb.PersistentClient(path=str(path), settings=settings)
 
 
 # chromadb keeps each write, text included, in its log until the vector index is synced to disk;

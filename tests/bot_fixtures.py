@@ -178,8 +178,14 @@ def start_bot(
 
 
 @pytest.fixture
-def bot_factory(workspace: tuple[SlackEmulator, People], tmp_path: Path) -> Iterator[Any]:
+def bot_factory(
+    workspace: tuple[SlackEmulator, People], tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Any]:
     """start(database_url="", env=None, **slack_settings) -> a running BotHarness."""
+    if "database_url" in request.fixturenames:
+        # Set up first so it is torn down last: its schema and engine outlive the bots, and no
+        # bot thread returns a connection to a pool already disposed (psycopg ResourceWarning).
+        request.getfixturevalue("database_url")
     started: list[BotHarness] = []
     slack, people = workspace
 
