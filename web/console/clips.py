@@ -3,12 +3,14 @@
 The script is persona.spoken's (every front door's), the clip is render_clip's after the
 consent check, with the "AI-generated" badge on every frame. Clips are rendered one at a time
 in the background, written under TWIN_HOME/console-clips/, and served only to the admin who
-asked for them.
+asked for them. They are a preview, not a record: a clip is deleted an hour after it was made
+(when the next one is asked for) and every clip when the console starts.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,8 @@ from render.pipeline import render_clip
 from twin.settings import Settings
 
 __all__ = ["Clip", "Clips"]
+
+KEEP_S = 3600
 
 
 @dataclass
@@ -39,13 +43,15 @@ class Clips:
         self._clips: dict[str, Clip] = {}
         self._lock = threading.Lock()
         self._rendering = threading.Lock()  # one render at a time: it takes the CPU
+        self.folder = Path(settings.home) / "console-clips"
+        self._delete_older_than(0)
 
     def start(self, by: str, answer: Answer) -> Clip:
         """Render `answer` for `by` in a background thread."""
+        self._delete_older_than(KEEP_S)
         script, shortened = spoken_script(answer, self.settings)
         clip_id = uuid.uuid4().hex
-        folder = Path(self.settings.home) / "console-clips"
-        clip = Clip(clip_id, by, folder / f"{clip_id}.mp4", shortened)
+        clip = Clip(clip_id, by, self.folder / f"{clip_id}.mp4", shortened)
         with self._lock:
             self._clips[clip_id] = clip
         threading.Thread(target=self._run, args=(clip, script), daemon=True).start()
@@ -56,6 +62,13 @@ class Clips:
         with self._lock:
             clip = self._clips.get(clip_id)
         return clip if clip is not None and clip.by == by else None
+
+    def _delete_older_than(self, seconds: float) -> None:
+        if not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            if path.stat().st_mtime < time.time() - seconds:
+                path.unlink(missing_ok=True)
 
     def _run(self, clip: Clip, script: str) -> None:
         settings = self.settings
