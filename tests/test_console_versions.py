@@ -15,6 +15,9 @@ from test_console_reviews import actions
 
 from retrieval.ingest import Ingestor
 from retrieval.search import search
+from twin.models import DocumentVersion
+from web.console import versions_page
+from web.console.auth import Viewer
 from web.console.diffs import Piece, changes
 
 bot_factory = bot_fixtures.bot_factory
@@ -58,6 +61,20 @@ def test_changes_mark_words_within_a_line_and_skip_unchanged_stretches():
     assert lines[2].pieces == (Piece("same", "Point "), Piece("del", "5"), Piece("ins", "five"),
                                Piece("same", " of the plan."))  # fmt: skip
     assert changes(old, old) == []
+
+
+def test_versions_too_long_to_compare_on_a_page_are_not_compared(monkeypatch):
+    monkeypatch.setattr(versions_page, "LARGEST", 12)
+    v3, v2, v1 = (
+        DocumentVersion(version=n, audience="all", title="Plans", text=text)
+        for n, text in ((3, "Plans grew long."), (2, "Plans, v2."), (1, "Plans."))
+    )
+    shown = versions_page.compare([v3, v2, v1], Viewer("U1", "Una", "token"))
+    assert [(s.too_large, s.lines is None) for s in shown] == [
+        (True, True),  # 16 characters: not compared
+        (False, False),
+        (False, True),  # the first version: nothing to compare with
+    ]
 
 
 def test_a_documents_versions_show_who_ingested_them_and_what_changed(

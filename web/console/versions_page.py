@@ -22,6 +22,8 @@ from web.console.pages import back, show
 
 router = APIRouter()
 
+LARGEST = 2_000_000  # characters: longer versions are not compared on a page (1 MB takes ~1 s)
+
 
 @dataclass(frozen=True)
 class Shown:
@@ -29,6 +31,7 @@ class Shown:
     readable: bool  # the viewer may read this version's audience
     previous: DocumentVersion | None  # the version before it, if kept
     lines: list[Line] | None  # what changed since `previous`; None: not shown
+    too_large: bool = False  # both readable, but too long to compare here
 
     @property
     def compared(self) -> bool:
@@ -48,8 +51,9 @@ def compare(kept: list[DocumentVersion], viewer: Viewer) -> list[Shown]:
     for newer, older in zip(kept, [*kept[1:], None], strict=True):
         readable = can_read(newer.audience, viewer.groups)
         both = readable and older is not None and can_read(older.audience, viewer.groups)
-        lines = changes(older.text, newer.text) if both and older else None
-        shown.append(Shown(newer, readable, older, lines))
+        large = both and max(len(newer.text), len(older.text if older else "")) > LARGEST
+        lines = changes(older.text, newer.text) if both and older and not large else None
+        shown.append(Shown(newer, readable, older, lines, large))
     return shown
 
 
