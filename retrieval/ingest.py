@@ -27,6 +27,7 @@ from retrieval.corpus import Corpus
 from retrieval.dates import Dated
 from retrieval.embeddings import pack
 from retrieval.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
+from retrieval.versions import record
 from twin.models import ChunkSentences, Document, utcnow
 from twin.text import chunk_sentences
 
@@ -112,6 +113,7 @@ class Ingestor:
         kind: str = "auto",
         date: Dated | None = None,
         on_result: Callable[[FileResult], None] = lambda result: None,
+        force: bool = False,
     ) -> None:
         self.corpus = corpus
         self.ingested_by = ingested_by
@@ -119,6 +121,7 @@ class Ingestor:
         self.kind = kind
         self.date = date  # `twin ingest --date`: overrides every file's own date
         self.on_result = on_result
+        self.force = force  # store an unchanged file again, as a new version
         self.report = IngestReport()
         self._batch: list[_Pending] = []
 
@@ -166,7 +169,7 @@ class Ingestor:
         source = str(path.resolve())
         sha = doc.sha256
         existing = _find(self.corpus, source)
-        if existing and _same(existing, sha, audience, doc):
+        if existing and not self.force and _same(existing, sha, audience, doc):
             self._record(FileResult(str(path), "unchanged", existing.id, existing.chunk_count))
             return
         warning = self._unknown_groups(audience)
@@ -271,8 +274,8 @@ class Ingestor:
         sentences: list[ChunkSentences],
         title_vector: bytes,
     ) -> None:
-        """One transaction: the new version's sentences in, the registry switched, the old
-        version's sentences out."""
+        """One transaction: the new version's sentences in, the registry switched (and the
+        version recorded in its history), the old version's sentences out."""
         with self.corpus.sessions() as session:
             row = session.get(Document, doc_id)
             if row is None:
@@ -296,6 +299,7 @@ class Ingestor:
             row.ingested_by = self.ingested_by
             row.ingested_at = utcnow()
             row.text_preview = pending.doc.text[:500]
+            record(session, row, pending.doc.text, self.corpus.settings.retrieval.keep_versions)
             self.corpus.changed(session)
             session.commit()
 

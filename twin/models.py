@@ -55,6 +55,27 @@ class Document(Base):
         return self.audience.split(",")
 
 
+class DocumentVersion(Base):
+    """One ingested version of a document: its text and who ingested it, kept so admins can
+    see what changed (retrieval.versions). Removing the document removes all of them."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("doc_id", "version", name="uq_document_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    doc_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(512))
+    audience: Mapped[str] = mapped_column(String(512))
+    sha256: Mapped[str] = mapped_column(String(64))
+    chunk_count: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    ingested_by: Mapped[str] = mapped_column(String(255))
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class ChunkSentences(Base):
     """The sentences of one stored chunk with their embeddings, computed at ingest so that
     answering embeds nothing of the corpus (retrieval.embeddings.pack: one row per sentence)."""
