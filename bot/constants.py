@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-# Buttons under an answer.
-HELPFUL = "feedback_helpful"
-NOT_HELPFUL = "feedback_not_helpful"
+# Buttons under an answer (FEEDBACK: Slack's feedback_buttons, values "helpful:ID" /
+# "not_helpful:ID").
+FEEDBACK = "answer_feedback"
 VIDEO_REPLY = "video_reply"
 SHARE_ANSWER = "share_answer"  # under an ephemeral /ask-<name> answer
 

@@ -355,6 +355,32 @@ def test_assistant_thread_methods(slack: SlackEmulator, client: WebClient, alice
     assert wrong["error"] == "invalid_thread_ts"
 
 
+def test_a_status_with_loading_messages_shows_in_a_channel_thread_too(
+    slack: SlackEmulator, client: WebClient
+) -> None:
+    root = client.chat_postMessage(channel="general", text="A question?")
+    where = {"channel_id": slack.general.id, "thread_ts": root["ts"]}
+    loading = ["Searching…", "Writing…"]
+    client.assistant_threads_setStatus(**where, status="is thinking…", loading_messages=loading)
+    assert slack.assistant_status(slack.general.id, root["ts"]) == "is thinking…"
+    for wrong in (["x"] * 11, [""], []):
+        error = slack_error(
+            lambda w=wrong: client.assistant_threads_setStatus(  # type: ignore[misc]
+                **where, status="x", loading_messages=w
+            )
+        )
+        assert error["error"] == "invalid_arguments"
+    outside = slack.add_channel("elsewhere", bot_member=False)
+    other = slack_error(
+        lambda: client.assistant_threads_setStatus(
+            channel_id=outside.id, thread_ts=root["ts"], status="x"
+        )
+    )
+    assert other["error"] == "not_in_channel"
+    client.chat_postMessage(channel="general", thread_ts=root["ts"], text="An answer.")
+    assert slack.assistant_status(slack.general.id, root["ts"]) is None
+
+
 # -- delivery to a real bolt App over HTTP -------------------------------------------------
 
 
@@ -643,6 +669,24 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
+def _thumb(text: str, value: str = "v") -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+
+def _thumbs(positive: Any = "default", negative: Any = "default") -> dict[str, Any]:
+    element = {
+        "type": "feedback_buttons",
+        "action_id": "fb",
+        "positive_button": _thumb("up", "good") if positive == "default" else positive,
+        "negative_button": _thumb("down", "bad") if negative == "default" else negative,
+    }
+    return {k: v for k, v in element.items() if v is not None}
+
+
+def _context_actions(*elements: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "context_actions", "elements": list(elements)}
+
+
 @pytest.mark.parametrize(
     ("blocks", "error"),
     [
@@ -652,6 +696,10 @@ def _section(text: str) -> dict[str, Any]:
         ([{"type": "fancy"}], "invalid_blocks"),  # no such block
         ([{"type": "actions", "elements": [{"type": "mrkdwn", "text": "x"}]}], "invalid_blocks"),
         ([{"type": "context_actions", "elements": [{"type": "button"}]}], "invalid_blocks"),
+        ([_context_actions(_thumbs(negative=None))], "invalid_blocks"),  # both buttons
+        ([_context_actions(_thumbs(positive=_thumb("x" * 76)))], "invalid_blocks"),
+        ([_context_actions(_thumbs(positive=_thumb("up", value="")))], "invalid_blocks"),
+        ([_context_actions(_thumbs(positive={**_thumb("up"), "text": "up"}))], "invalid_blocks"),
         ([_section("x" * 2900)] * 5, "msg_blocks_too_long"),  # 14,500 characters of text
         ("not a list", "invalid_blocks_format"),
     ],
@@ -664,6 +712,23 @@ def test_blocks_slack_would_refuse_are_refused(blocks: Any, error: str) -> None:
         assert refused.value.response["error"] == error
         assert slack.messages(slack.general) == []
         client.chat_postMessage(channel=slack.general.id, text="x", blocks=[_section("x" * 3000)])
+
+
+def test_feedback_buttons_are_accepted_and_a_click_carries_the_chosen_buttons_value(
+    slack: SlackEmulator, app: App, client: WebClient, alice: User
+) -> None:
+    @app.action("fb")
+    def thumbs(ack: Ack) -> None:
+        ack()
+
+    blocks = [_context_actions(_thumbs())]
+    posted = client.chat_postMessage(channel="general", text="x", blocks=blocks)
+    up = slack.click(alice, posted["message"], "fb", "positive").payload["actions"][0]
+    down = slack.click(alice, posted["message"], "fb", "negative").payload["actions"][0]
+    assert (up["type"], up["value"], up["text"]["text"]) == ("feedback_buttons", "good", "up")
+    assert (down["value"], down["text"]["text"]) == ("bad", "down")
+    with pytest.raises(ValueError, match="positive"):
+        slack.click(alice, posted["message"], "fb")
 
 
 def test_rate_limits_answer_429_with_retry_after() -> None:

@@ -104,6 +104,11 @@ def action(block_id: str, element: JsonDict, value: Any) -> JsonDict:
             (o for o in options if o.get("value") == value), {"value": value}
         )
         return result
+    if kind == "feedback_buttons":  # `value`: "positive" or "negative", the button clicked
+        if value not in ("positive", "negative"):
+            raise ValueError("click feedback_buttons with value='positive' or 'negative'")
+        button = element[f"{value}_button"]
+        return {**result, "value": button["value"], "text": button["text"]}
     result["value"] = element.get("value") if value is None else value
     return {**result, **({"text": element["text"]} if "text" in element else {})}
 
