@@ -14,8 +14,9 @@ EDIT_APPROVE = "approval_edit"
 REJECT = "approval_reject"
 VIEW_DRAFT = "approval_view_draft"  # on a card whose draft cites restricted documents
 
-# Corpus admin: the button offered for an uploaded file.
+# Corpus admin: the buttons offered for an uploaded file.
 INGEST_FILE = "ingest_file"
+IGNORE_FILE = "ignore_file"
 
 # Modals (callback IDs) and their inputs (block ID, action ID).
 FEEDBACK_MODAL = "feedback_comment"

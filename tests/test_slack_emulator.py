@@ -752,3 +752,21 @@ def test_rate_limits_answer_429_with_retry_after() -> None:
         assert client.auth_test()["ok"]  # other methods are not limited
         slack.rate_limit(every=0)
         assert len(slack.messages(slack.general)) == 1
+
+
+def test_files_info_sees_only_files_shared_where_the_bot_is(
+    slack: SlackEmulator, app: App, client: WebClient, alice: User
+) -> None:
+    hidden = slack.add_channel("hidden", bot_member=False)
+    slack.share_file(alice, hidden, "secret.txt", b"s")
+    slack.share_file(alice, slack.dm_channel(alice), "mine.txt", b"m")
+    ids = {
+        f["name"]: f["id"]
+        for c in (hidden.id, slack.dm_channel(alice))
+        for m in slack.messages(c)
+        for f in m.get("files", [])
+    }
+    assert client.files_info(file=ids["mine.txt"])["file"]["name"] == "mine.txt"
+    assert (
+        slack_error(lambda: client.files_info(file=ids["secret.txt"]))["error"] == "file_not_found"
+    )

@@ -107,7 +107,12 @@ def register(
         return admin.accepts_uploads_in(event["channel"], event.get("channel_type"))
 
     def offer_ingest(event: dict[str, Any], client: WebClient) -> None:
-        admin.offer(client, event)
+        if admin.offer(client, event):
+            return
+        if is_dm(event) and question_text(event.get("text", "")):
+            answer_dm(event, client)  # a non-admin's question with a file: answered, no offer
+        else:
+            admin.refuse(client, event)
 
     person = [from_a_person]
     app.event("app_mention", matchers=person)(ack=ack_only, lazy=[answer_mention])
@@ -121,10 +126,12 @@ def register(
     app.event({"type": "message", "subtype": None}, matchers=follow_up)(
         ack=ack_only, lazy=[answer_follow_up]
     )
-    app.use(assistant(asker, sessions, slack))
+    app.use(assistant(asker, admin, sessions, slack))
 
 
-def assistant(asker: Asker, sessions: sessionmaker[Session], slack: SlackSettings) -> Assistant:
+def assistant(
+    asker: Asker, admin: CorpusAdmin, sessions: sessionmaker[Session], slack: SlackSettings
+) -> Assistant:
     """Slack's AI assistant surface: greeting, suggested prompts, thread title (the status is
     set by bot.asking, as in every thread)."""
     pane = Assistant()
@@ -138,8 +145,14 @@ def assistant(asker: Asker, sessions: sessionmaker[Session], slack: SlackSetting
 
     @pane.user_message
     def answer(payload: dict[str, Any], client: WebClient, set_title: Any) -> None:
+        """A message in the pane (or a DM thread): a dropped file is offered to an admin; text
+        is a question."""
+        if payload.get("files") and admin.offer(client, payload):
+            return
         text = question_text(payload.get("text", ""))
-        if not text or payload.get("bot_id"):
+        if not text:
+            if payload.get("files"):
+                admin.refuse(client, payload)
             return
         channel, thread_ts = payload["channel"], payload["thread_ts"]
         if not _known_thread(sessions, channel, thread_ts):
