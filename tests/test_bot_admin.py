@@ -170,5 +170,10 @@ def test_a_non_admin_dropping_a_file_is_offered_nothing_and_their_question_is_an
         dm, lambda m: "Only twin admins" in m["text"], thread_ts=started, timeout=TIMEOUT
     )
     assert not action_ids(refusal)
+    # In the DM itself (not the pane) a question that comes with a file is answered too.
+    asked = slack.share_file(people.alice, dm, "wfh.md", b"# Home", text="Can I work from home?")[
+        0
+    ].event
+    assert "four days a week" in text_of(wait_answer(slack, dm, asked["ts"]))
     offered = [m for m in slack.messages(dm) if {"ingest_file", "ignore_file"} & set(action_ids(m))]
     assert offered == [] and slack.calls("files.info") == []
