@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, Assistant
@@ -66,7 +67,7 @@ def _asked_in(sessions: sessionmaker[Session], user: str, channel: str, thread_t
         return thread.user_id == user or asked.first() is not None
 
 
-def addressed_to_twin(sessions: sessionmaker[Session]) -> Any:
+def addressed_to_twin(sessions: sessionmaker[Session]) -> Callable[[dict[str, Any]], bool]:
     """A bolt matcher for a reply in a channel thread that is meant for the twin: a question
     (bot.questions.reads_as_question) by someone who asked the twin in that thread. Anyone
     else, or "thanks!", is people talking; an @mention is always answered (app_mention)."""
@@ -122,7 +123,7 @@ def register(
     app.event({"type": "message", "subtype": None}, matchers=[*person, is_dm])(
         ack=ack_only, lazy=[answer_dm]
     )
-    follow_up = [*person, in_channel_thread, addressed_to_twin(sessions)]
+    follow_up: list[Callable[..., bool]] = [*person, in_channel_thread, addressed_to_twin(sessions)]
     app.event({"type": "message", "subtype": None}, matchers=follow_up)(
         ack=ack_only, lazy=[answer_follow_up]
     )
