@@ -29,7 +29,7 @@ from retrieval.embeddings import pack
 from retrieval.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
 from retrieval.versions import record
 from twin.models import ChunkSentences, Document, utcnow
-from twin.text import chunk_sentences
+from twin.text import chunk_sentences, revises_a_position
 
 log = logging.getLogger(__name__)
 
@@ -299,6 +299,7 @@ class Ingestor:
             row.ingested_by = self.ingested_by
             row.ingested_at = utcnow()
             row.text_preview = pending.doc.text[:500]
+            row.revises = revises_a_position(pending.doc.text)
             record(session, row, pending.doc.text, self.corpus.settings.retrieval.keep_versions)
             self.corpus.changed(session)
             session.commit()
@@ -315,11 +316,13 @@ def sentence_row(
 
 def _same(existing: Document, sha256: str, audience: str, doc: LoadedDocument) -> bool:
     """Nothing to do; a document stored before titles and sentences were embedded at ingest
-    (migration 0005), or whose date (or where it came from) changed, is stored again."""
+    (migration 0005), or whose date (or where it came from) or revision flag (0015) changed, is
+    stored again."""
     stored = (existing.sha256, existing.audience, existing.kind, existing.date)
     return (
         stored == (sha256, audience, doc.kind, doc.date)
         and existing.date_source == doc.date_source
+        and existing.revises == revises_a_position(doc.text)
         and existing.title_vector is not None
     )
 

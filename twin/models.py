@@ -49,6 +49,8 @@ class Document(Base):
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     text_preview: Mapped[str] = mapped_column(Text, default="")
     title_vector: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # float16
+    # The document says a position stated before has changed (twin.text.revises_a_position).
+    revises: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property
     def audience_groups(self) -> list[str]:
