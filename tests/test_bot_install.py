@@ -1,0 +1,241 @@
+"""OAuth installs end to end through the emulator, on SQLite and PostgreSQL: the install round
+trip, two workspaces with their own review channels, token rotation, an Enterprise Grid
+org-wide install; and the single-token app over Socket Mode."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from bot_fixtures import People, ingested, make_settings, populate
+from slack_emulator import SlackEmulator
+from sqlalchemy import select
+from test_bot_approvals import QUESTION, is_review
+from test_bot_questions import TIMEOUT, text_of, wait_answer
+
+from bot.installs import Installations
+from bot.server import Bot, HttpServer, Tokens, build_bot, socket_mode_handler
+from bot.workspaces import WorkspaceSettings
+from twin.db import dispose
+
+LEAVE = "How long is parental leave?"
+
+
+def add_to_slack_link(page: str) -> str:
+    """The href of bolt's install page's "Add to Slack" link."""
+    found = re.search(r'<a href="([^"]+)"><img alt="Add to Slack"', page)
+    assert found, page
+    return html.unescape(found.group(1))
+
+
+class OAuthApp:
+    """`twin serve` in OAuth mode (SLACK_CLIENT_ID/SECRET, no bot token) on the emulator."""
+
+    def __init__(
+        self, slack: SlackEmulator, tmp_path: Path, database_url: str, **slack_settings: Any
+    ) -> None:
+        settings = make_settings(
+            tmp_path / "home",
+            database_url,
+            api_base_url=slack.api_url,
+            update_interval_s="0",
+            video_replies="false",
+            **slack_settings,
+        )
+        tokens = Tokens("", slack.signing_secret, "", slack.client_id, slack.client_secret)
+        self.settings = settings
+        self.bot: Bot = build_bot(settings, tokens, corpus=ingested(settings, tmp_path / "memos"))
+        self.server = HttpServer(self.bot.app, "127.0.0.1", 0).start()
+        self.base = f"http://127.0.0.1:{self.server.port}"
+        slack.request_url = f"{self.base}/slack/events"
+        slack.oauth_redirect_urls = [f"{self.base}/slack/oauth_redirect"]
+
+    @property
+    def installations(self) -> Installations:
+        assert self.bot.tenants is not None
+        return self.bot.tenants.installations
+
+    def bots(self) -> list[dict[str, Any]]:
+        store = self.installations.store
+        with store.engine.connect() as connection:
+            rows = connection.execute(select(store.bots).order_by(store.bots.c.id))
+            return [dict(row) for row in rows.mappings()]
+
+    def install(self, team: SlackEmulator, user: Any, *, org_wide: bool = False) -> httpx.Response:
+        """A browser: the app's install page, Slack's authorize page, back to the app."""
+        team.install_as(user, org_wide=org_wide)
+        page = httpx.get(f"{self.base}/slack/install")
+        assert page.status_code == 200, page.text
+        # bolt's state cookie is Secure: a browser sends it to http://localhost, httpx doesn't.
+        state_cookie = page.headers["set-cookie"].split(";")[0]
+        link = add_to_slack_link(page.text)
+        assert link.startswith(team.install_url)
+        consent = httpx.get(link)
+        assert consent.status_code == 302, consent.text
+        return httpx.get(consent.headers["location"], headers={"Cookie": state_cookie})
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.bot.close()
+        dispose(self.settings.db_url)
+
+
+@pytest.fixture
+def oauth_app(database_url: str, tmp_path: Path) -> Iterator[Any]:
+    started: list[OAuthApp] = []
+
+    def start(slack: SlackEmulator, **slack_settings: Any) -> OAuthApp:
+        started.append(OAuthApp(slack, tmp_path, database_url, **slack_settings))
+        return started[-1]
+
+    yield start
+    for app in started:
+        app.stop()
+
+
+def answered_with(slack: SlackEmulator, people: People) -> tuple[dict[str, Any], str | None]:
+    """Alice asks in a DM; the answer and the token it was posted with."""
+    asked = slack.dm(people.alice, LEAVE)
+    assert asked.acked_in_time, asked
+    answer = wait_answer(slack, slack.dm_channel(people.alice), asked.event["ts"])
+    tokens = {c.token for c in slack.calls() if c.method.startswith("chat.") and c.ok}
+    return answer, tokens.pop() if len(tokens) == 1 else None
+
+
+def test_the_install_round_trip_then_an_answer_with_the_installed_token(oauth_app) -> None:
+    with SlackEmulator() as slack:
+        people = populate(slack)
+        app = oauth_app(slack)
+        done = app.install(slack, people.adam)
+        assert done.status_code == 200, done.text
+        [installed] = slack.installations()
+        assert installed.team_id == slack.team_id and installed.user == people.adam.id
+        assert installed.scopes == {*slack.calls("oauth.v2.access")[0].response["scope"].split(",")}
+        [row] = app.bots()
+        assert row["team_id"] == slack.team_id and row["bot_token"] == installed.bot_tokens[0]
+        assert row["bot_user_id"] == slack.bot_user_id and not row["is_enterprise_install"]
+        answer, token = answered_with(slack, people)
+        assert "20 weeks" in text_of(answer) and token == installed.bot_tokens[0]
+
+
+def test_a_second_install_page_visit_without_the_state_cookie_is_refused(oauth_app) -> None:
+    with SlackEmulator() as slack:
+        people = populate(slack)
+        app = oauth_app(slack)
+        slack.install_as(people.adam)
+        link = add_to_slack_link(httpx.get(f"{app.base}/slack/install").text)
+        back = httpx.get(httpx.get(link).headers["location"])  # no state cookie: a forged link
+        assert back.status_code == 400 and slack.installations() == []
+        assert app.bots() == []
+
+
+def test_two_workspaces_each_get_their_own_review_channel(oauth_app, database_url) -> None:
+    with SlackEmulator() as slack:
+        beta = slack.add_team("Beta Corp")
+        alpha_people, beta_people = populate(slack), populate(beta)
+        app = oauth_app(slack, review_channel="C-NOT-USED")
+        settings = WorkspaceSettings(app.bot.services.sessions)
+        for team, people in ((slack, alpha_people), (beta, beta_people)):
+            settings.set(team.team_id, review_channel=people.review.id, approvers=[people.comms.id])
+            assert app.install(team, people.adam).status_code == 200
+        for team, people in ((slack, alpha_people), (beta, beta_people)):
+            team.mention(people.alice, "general", QUESTION)
+            review = team.wait_for_message(people.review, is_review, timeout=TIMEOUT)
+            assert QUESTION in text_of(review)
+        # Each card went to its own workspace's channel with that workspace's token, nowhere else.
+        alpha_token, beta_token = (i.bot_tokens[0] for i in slack.installations())
+        posted = {(c.args["channel"], c.token) for c in slack.calls("chat.postMessage") if c.ok}
+        beta_posted = {(c.args["channel"], c.token) for c in beta.calls("chat.postMessage") if c.ok}
+        assert (alpha_people.review.id, alpha_token) in posted
+        assert (beta_people.review.id, beta_token) in beta_posted
+        assert all(t == alpha_token for _, t in posted) and all(
+            t == beta_token for _, t in beta_posted
+        )
+        # Beta's approver decides Beta's review; Alpha's approver may not.
+        review = beta.wait_for_message(beta_people.review, is_review)
+        beta.click(beta_people.carol, review, "approval_approve")
+        assert beta.wait_for(
+            lambda: not is_review(beta.message(beta_people.review, review["ts"]) or {})
+        )
+
+
+def test_a_rotating_token_is_refreshed_and_the_expired_one_never_used(oauth_app) -> None:
+    with SlackEmulator() as slack:
+        people = populate(slack)
+        slack.rotate_tokens(ttl_s=3600)  # within rotate_before_min (120): refreshed on use
+        app = oauth_app(slack, review_channel=people.review.id)
+        app.install(slack, people.adam)
+        [installed] = slack.installations()
+        first = installed.bot_tokens[0]
+        assert first.startswith("xoxe.xoxb-") and app.bots()[0]["bot_refresh_token"]
+        slack.expire_token(first)
+        answer, token = answered_with(slack, people)
+        assert "20 weeks" in text_of(answer)
+        refreshes = [
+            c for c in slack.calls("oauth.v2.access") if c.args.get("grant_type") == "refresh_token"
+        ]
+        assert refreshes and all(c.ok for c in refreshes)
+        latest = slack.installations()[0].bot_tokens
+        assert token in latest[1:] and token != first
+        assert app.bots()[0]["bot_token"] in latest[1:]
+        assert not [c for c in slack.calls() if c.response.get("error") == "token_expired"]
+
+
+def test_an_org_wide_install_answers_in_every_workspace_of_the_organisation(oauth_app) -> None:
+    with SlackEmulator() as slack:
+        east = slack.add_team("Acme East", enterprise_id="E0001ACME", enterprise_name="Acme")
+        west = slack.add_team("Acme West", enterprise_id="E0001ACME", enterprise_name="Acme")
+        east_people, west_people = populate(east), populate(west)
+        app = oauth_app(slack)
+        assert app.install(east, east_people.adam, org_wide=True).status_code == 200
+        [installed] = slack.installations()
+        assert installed.org_wide and installed.enterprise_id == "E0001ACME"
+        [row] = app.bots()
+        assert row["enterprise_id"] == "E0001ACME" and row["team_id"] is None
+        assert row["is_enterprise_install"]
+        for team, people in ((east, east_people), (west, west_people)):
+            answer, token = answered_with(team, people)
+            assert "20 weeks" in text_of(answer) and token == installed.bot_tokens[0]
+        assert slack.calls("chat.postMessage") == []  # the first team never installed it
+
+
+def test_socket_mode_end_to_end(tmp_path: Path) -> None:
+    with SlackEmulator() as slack:
+        people = populate(slack)
+        app_token = slack.enable_socket_mode()
+        settings = make_settings(
+            tmp_path / "home",
+            api_base_url=slack.api_url,
+            update_interval_s="0",
+            video_replies="false",
+            review_channel=people.review.id,
+        )
+        bot = build_bot(
+            settings,
+            Tokens(slack.bot_token, "", app_token),
+            corpus=ingested(settings, tmp_path / "m"),
+        )
+        handler = socket_mode_handler(bot)
+        handler.connect()
+        try:
+            slack.wait_for_socket()
+            [opened] = slack.calls("apps.connections.open")
+            assert opened.token == app_token and opened.response["url"].startswith("ws://")
+            answer, _ = answered_with(slack, people)
+            assert "20 weeks" in text_of(answer)
+            command = slack.slash(people.alice, "/ask-elena", LEAVE)
+            assert command.acked_in_time and command.headers.get("X-Socket-Mode") == "1"
+            kinds = [e["type"] for e in slack.envelopes()]
+            assert kinds[:1] == ["events_api"] and "slash_commands" in kinds
+            assert all(d.headers.get("X-Socket-Mode") == "1" for d in slack.deliveries())
+            assert slack.wait_for(
+                lambda: any("20 weeks" in text_of(r.payload) for r in slack.responses()), TIMEOUT
+            )
+        finally:
+            handler.close()
+            bot.close()
