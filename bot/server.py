@@ -173,7 +173,10 @@ def run(bot: Bot, host: str, port: int, stop: threading.Event) -> None:
     """Serve until `stop` is set: Socket Mode or HTTP, with the housekeeping thread."""
     bot.services.answerer.warm_up()
     housekeeper = None
-    if not bot.tokens.oauth:  # an OAuth install's workspaces have no background work yet
+    if bot.tenants is not None:  # each workspace's bot has its own housekeeping
+        started = bot.tenants.start_known()
+        log.info("OAuth mode: %d workspaces with work waiting", started)
+    else:
         housekeeper = bot.services.housekeeper().start()
         bot.services.video.start_worker()  # jobs queued before a restart are taken up again
     server = handler = None

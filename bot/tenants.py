@@ -18,12 +18,18 @@ from dataclasses import dataclass
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from sqlalchemy import select
 
 from bot.app import create_app
+from bot.housekeeping import Housekeeper
 from bot.installs import InstallationAuthorize, Installations, Owner, RotatingClient, state_store
+from bot.outbox import PENDING as OUTBOX_PENDING
+from bot.outbox import SENDING
 from bot.services import Services
 from bot.slack_client import retry_handlers, web_client
+from bot.store import PENDING
 from bot.workspaces import WorkspaceSettings
+from twin.models import Approval, SlackOutbox
 from twin.sections.slack import SlackSettings
 from twin.settings import Settings
 
@@ -34,18 +40,40 @@ log = logging.getLogger(__name__)
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 UNINSTALL_EVENTS = ("app_uninstalled", "tokens_revoked")
+WAITING = (OUTBOX_PENDING, SENDING)
 
 
 @dataclass
 class Tenant:
-    """One workspace's bot: its installation (the organisation's for an org-wide install) and
-    that workspace's settings."""
+    """One workspace's bot: its installation (the organisation's for an org-wide install),
+    that workspace's settings, and its housekeeping (outbox, reminders, escalations)."""
 
     owner: Owner
     team_id: str | None
     slack: SlackSettings
     services: Services
     app: App
+    housekeeper: Housekeeper
+
+    def close(self) -> None:
+        self.housekeeper.stop()
+        self.services.close()
+
+
+def workspace_key(owner: Owner, team_id: str | None) -> str:
+    """The key a workspace's reviews and outbox messages carry: "E.../T.../org" or "-/T.../team"."""
+    kind = "org" if owner.org_wide else "team"
+    return f"{owner.enterprise_id or '-'}/{team_id or '-'}/{kind}"
+
+
+def parse_key(key: str) -> tuple[Owner, str | None]:
+    enterprise, team, kind = key.split("/")
+    org_wide = kind == "org"
+    team_id = None if team == "-" else team
+    owner = Owner(
+        None if enterprise == "-" else enterprise, None if org_wide else team_id, org_wide
+    )
+    return owner, team_id
 
 
 class Tenants:
@@ -67,7 +95,7 @@ class Tenants:
             current = self._tenants.get((owner, team_id))
             if current is None or current.slack != slack:
                 if current is not None:
-                    current.services.close()
+                    current.close()
                 current = self._build(owner, team_id, slack)
                 self._tenants[(owner, team_id)] = current
             return current
@@ -75,6 +103,20 @@ class Tenants:
     def all(self) -> list[Tenant]:
         with self._lock:
             return list(self._tenants.values())
+
+    def start_known(self) -> int:
+        """Build the bots of workspaces with reviews or outbox messages still waiting (after a
+        restart), so their housekeeping runs before their next request; returns how many."""
+        with self.shared.sessions() as session:
+            keys = set(
+                session.scalars(select(Approval.workspace).where(Approval.status == PENDING))
+            )
+            waiting = select(SlackOutbox.workspace).where(SlackOutbox.status.in_(WAITING))
+            keys |= set(session.scalars(waiting))
+        known = sorted(k for k in keys if k)
+        for key in known:
+            self.tenant(*parse_key(key))
+        return len(known)
 
     def _build(self, owner: Owner, team_id: str | None, slack: SlackSettings) -> Tenant:
         settings = self.settings.model_copy(update={"slack": slack})
@@ -86,16 +128,20 @@ class Tenants:
             team_id=team_id if owner.org_wide else None,  # which workspace an org token means
         )
         services = Services(
-            settings, client, corpus=self.shared.corpus, answerer=self.shared.answerer
+            settings,
+            client,
+            corpus=self.shared.corpus,
+            answerer=self.shared.answerer,
+            workspace=workspace_key(owner, team_id),
         )
         tokenless = web_client(None, slack.api_base_url, slack.api_retries)
         app = create_app(services, authorize=self.authorize, client=tokenless)
         log.info("serving workspace %s of %s", team_id, owner)
-        return Tenant(owner, team_id, slack, services, app)
+        return Tenant(owner, team_id, slack, services, app, services.housekeeper().start())
 
     def close(self) -> None:
         for tenant in self.all():
-            tenant.services.close()
+            tenant.close()
 
 
 def owner_of(context: BoltContext) -> Owner:

@@ -156,7 +156,15 @@ def test_two_workspaces_each_get_their_own_review_channel(oauth_app, database_ur
         assert all(t == alpha_token for _, t in posted) and all(
             t == beta_token for _, t in beta_posted
         )
-        # Beta's approver decides Beta's review; Alpha's approver may not.
+        # Each workspace's housekeeping sees only its own reviews (reminders, escalations).
+        assert app.bot.tenants is not None
+        reviews = {alpha_people.review.id, beta_people.review.id}
+        for tenant in app.bot.tenants.all():
+            due = tenant.services.approvals_store.due_for_reminder(0)
+            mine = alpha_people if tenant.team_id == slack.team_id else beta_people
+            assert [a.review_channel for a in due] == [mine.review.id]
+        assert app.bot.tenants.start_known() == len(reviews)  # after a restart: both rebuilt
+        # Beta's approver (of Beta's own comms group) decides Beta's review.
         review = beta.wait_for_message(beta_people.review, is_review)
         beta.click(beta_people.carol, review, "approval_approve")
         assert beta.wait_for(
@@ -239,3 +247,47 @@ def test_socket_mode_end_to_end(tmp_path: Path) -> None:
         finally:
             handler.close()
             bot.close()
+
+
+def test_workspace_settings_from_the_command_line(database_url: str) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import main
+    from twin.db import session_factory
+    from twin.sections.slack import SlackSettings
+
+    env = {"TWIN__DATABASE_URL": database_url}
+    runner = CliRunner()
+    org = [
+        "slack",
+        "workspace",
+        "set",
+        "E0001ACME",
+        "--review-channel",
+        "C0ORG",
+        "--admins",
+        "U1,S2",
+    ]
+    assert runner.invoke(main, org, env=env).exit_code == 0
+    team = ["slack", "workspace", "set", "T0002WEST", "--review-channel", "C0WEST"]
+    assert '"review_channel": "C0WEST"' in runner.invoke(main, team, env=env).output
+    bad = runner.invoke(main, ["slack", "workspace", "set", "general", "--admins", "U1"], env=env)
+    assert bad.exit_code == 1 and "workspace 'general': expected a team ID" in bad.output
+    listed = runner.invoke(main, ["slack", "workspace", "list"], env=env).output.splitlines()
+    assert [line.split('"')[3] for line in listed] == ["E0001ACME", "T0002WEST"]
+    # A workspace of the organisation: its own review channel, the organisation's admins, and
+    # config.yaml's approvers.
+    store = WorkspaceSettings(session_factory(database_url))
+    base = SlackSettings(approvers=["S0COMMS"], review_channel="C0BASE")
+    west = store.resolve(base, "T0002WEST", "E0001ACME")
+    assert (west.review_channel, west.admins, west.approvers) == (
+        "C0WEST",
+        ["U1", "S2"],
+        ["S0COMMS"],
+    )
+    east = store.resolve(base, "T0003EAST", "E0001ACME")
+    assert east.review_channel == "C0ORG"
+    clear = ["slack", "workspace", "set", "T0002WEST", "--clear", "review_channel"]
+    assert runner.invoke(main, clear, env=env).exit_code == 0
+    assert store.resolve(base, "T0002WEST", "E0001ACME").review_channel == "C0ORG"
+    dispose(database_url)

@@ -228,6 +228,8 @@ class Approval(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The OAuth-installed workspace it belongs to (bot.tenants); NULL with a single token.
+    workspace: Mapped[str | None] = mapped_column(String(80), index=True)
 
 
 class SlackOutbox(Base):
@@ -251,6 +253,8 @@ class SlackOutbox(Base):
     ts: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The OAuth-installed workspace whose token posts it (bot.tenants); NULL with a single token.
+    workspace: Mapped[str | None] = mapped_column(String(80), index=True)
 
 
 class Feedback(Base):

@@ -1,5 +1,6 @@
-"""Slack OAuth installations: slack_sdk's SQLAlchemy installation and state store tables, and
-the settings that differ per workspace (review channel, approvers, admins).
+"""Slack OAuth installations: slack_sdk's SQLAlchemy installation and state store tables, the
+settings that differ per workspace (review channel, approvers, admins), and the workspace each
+review and outbox message belongs to.
 
 The three slack_* store tables have exactly the columns slack_sdk's SQLAlchemyInstallationStore
 and SQLAlchemyOAuthStateStore read and write (slack-sdk 3.x), so the stores work on them as
@@ -85,9 +86,17 @@ def upgrade() -> None:
         sa.Column("admin_channel", sa.String(64), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
+    for table in ("approvals", "slack_outbox"):
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("workspace", sa.String(80), nullable=True))
+            batch.create_index(f"ix_{table}_workspace", ["workspace"])
 
 
 def downgrade() -> None:
+    for table in ("approvals", "slack_outbox"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_index(f"ix_{table}_workspace")
+            batch.drop_column("workspace")
     op.drop_table("slack_workspace_settings")
     op.drop_table("slack_oauth_states")
     op.drop_index("slack_installations_idx", "slack_installations")
