@@ -13,6 +13,8 @@ organisation (no team), found for an event from any of its workspaces.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +41,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 STATE_TTL_S = 600  # an install started must be finished within ten minutes
+CACHE_S = 10.0  # how long a bot read from the store is used before it is read again
 
 
 class NotInstalled(Exception):
@@ -50,13 +53,8 @@ class Owner:
     """Who an installation belongs to: a workspace (team), or a whole Grid organisation."""
 
     enterprise_id: str | None
-    team_id: str | None
+    team_id: str | None  # None for an org-wide install
     org_wide: bool = False
-
-    @property
-    def key(self) -> str:
-        """The workspace whose settings apply (the organisation's for an org-wide token)."""
-        return str(self.team_id or self.enterprise_id or "")
 
 
 def state_store(engine: Engine) -> SQLAlchemyOAuthStateStore:
@@ -77,9 +75,21 @@ class Installations:
         self.store = SQLAlchemyInstallationStore(client_id=client_id, engine=engine, logger=log)
         self.rotator = TokenRotator(client_id=client_id, client_secret=client_secret, client=client)
         self.rotate_before_min = rotate_before_min
+        self._lock = threading.Lock()
+        self._cache: dict[Owner, tuple[float, Bot]] = {}
 
     def bot(self, owner: Owner) -> Bot:
-        """The owner's bot, its token refreshed (and saved) when it is about to expire."""
+        """The owner's bot, its token refreshed (and saved) when it is about to expire. A bot
+        read from the store is reused for CACHE_S seconds unless its token is due."""
+        with self._lock:
+            cached = self._cache.get(owner)
+            if cached and time.monotonic() - cached[0] < CACHE_S and not self._due(cached[1]):
+                return cached[1]
+            bot = self._fresh(owner)  # one lookup (and rotation) at a time in this process
+            self._cache[owner] = (time.monotonic(), bot)
+            return bot
+
+    def _fresh(self, owner: Owner) -> Bot:
         bot = self.store.find_bot(
             enterprise_id=owner.enterprise_id,
             team_id=owner.team_id,
@@ -96,6 +106,10 @@ class Installations:
                 log.info("rotated the bot token of %s", owner)
                 return refreshed
         return bot
+
+    def _due(self, bot: Bot) -> bool:
+        expires = bot.bot_token_expires_at
+        return expires is not None and expires <= time.time() + self.rotate_before_min * 60
 
 
 class InstallationAuthorize(Authorize):

@@ -31,7 +31,9 @@ __all__ = ["Services"]
 
 
 class Services:
-    """The corpus, the answer pipeline, the stores and the Slack-side parts of one bot."""
+    """The corpus, the answer pipeline, the stores and the Slack-side parts of one bot.
+    `workspace`: an OAuth-installed workspace's key (bot.tenants), whose reviews and outbox
+    messages these services keep apart from the other workspaces'."""
 
     def __init__(
         self,
@@ -42,8 +44,6 @@ class Services:
         answerer: Answerer | None = None,
         workspace: str | None = None,
     ) -> None:
-        """`workspace`: an OAuth-installed workspace's key (bot.tenants), whose reviews and
-        outbox messages these services keep apart from the other workspaces'."""
         slack = settings.slack
         self.settings = settings
         self.slack = slack

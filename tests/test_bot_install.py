@@ -19,7 +19,15 @@ from test_bot_approvals import QUESTION, is_review
 from test_bot_questions import TIMEOUT, text_of, wait_answer
 
 from bot.installs import Installations
-from bot.server import Bot, HttpServer, Tokens, build_bot, socket_mode_handler
+from bot.server import (
+    Bot,
+    HttpServer,
+    MissingToken,
+    Tokens,
+    build_bot,
+    read_tokens,
+    socket_mode_handler,
+)
 from bot.workspaces import WorkspaceSettings
 from twin.db import dispose
 
@@ -291,3 +299,13 @@ def test_workspace_settings_from_the_command_line(database_url: str) -> None:
     assert runner.invoke(main, clear, env=env).exit_code == 0
     assert store.resolve(base, "T0002WEST", "E0001ACME").review_channel == "C0ORG"
     dispose(database_url)
+
+
+def test_oauth_mode_is_chosen_by_client_credentials_without_a_bot_token() -> None:
+    oauth = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c", "SLACK_SIGNING_SECRET": "s"}
+    tokens = read_tokens(oauth)
+    assert tokens.oauth and (tokens.client_id, tokens.client_secret) == ("1.2", "c")
+    single = read_tokens({**oauth, "SLACK_BOT_TOKEN": "xoxb-1"})
+    assert not single.oauth and single.client_id == ""
+    with pytest.raises(MissingToken, match="SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"):
+        read_tokens({"SLACK_CLIENT_ID": "1.2", "SLACK_SIGNING_SECRET": "s"})
