@@ -100,6 +100,10 @@ class Tenants:
                 self._tenants[(owner, team_id)] = current
             return current
 
+    def for_key(self, key: str) -> Tenant:
+        """The bot of the workspace a review or outbox message names (workspace_key)."""
+        return self.tenant(*parse_key(key))
+
     def all(self) -> list[Tenant]:
         with self._lock:
             return list(self._tenants.values())
@@ -115,7 +119,7 @@ class Tenants:
             keys |= set(session.scalars(waiting))
         known = sorted(k for k in keys if k)
         for key in known:
-            self.tenant(*parse_key(key))
+            self.for_key(key)
         return len(known)
 
     def _build(self, owner: Owner, team_id: str | None, slack: SlackSettings) -> Tenant:

@@ -85,6 +85,6 @@ def console_app(settings: Settings, corpus: Corpus, bot: Any, environ: Any = Non
         corpus=services.corpus,
         answerer=services.answerer,
         directory=services.directory,
-        reviews=WebReviews(services),
+        reviews=WebReviews(services, bot.tenants),
         environ=environ,
     )

@@ -16,7 +16,7 @@ from bot_fixtures import People, ingested, make_settings, populate
 from slack_emulator import SlackEmulator
 from sqlalchemy import select
 from test_bot_approvals import QUESTION, is_review
-from test_bot_questions import TIMEOUT, text_of, wait_answer
+from test_bot_questions import TIMEOUT, is_answer, text_of, wait_answer
 
 from bot.installs import Installations
 from bot.server import (
@@ -28,8 +28,10 @@ from bot.server import (
     read_tokens,
     socket_mode_handler,
 )
+from bot.web_reviews import WebReviews
 from bot.workspaces import WorkspaceSettings
 from twin.db import dispose
+from twin.models import Approval
 
 LEAVE = "How long is parental leave?"
 
@@ -45,8 +47,14 @@ class OAuthApp:
     """`twin serve` in OAuth mode (SLACK_CLIENT_ID/SECRET, no bot token) on the emulator."""
 
     def __init__(
-        self, slack: SlackEmulator, tmp_path: Path, database_url: str, **slack_settings: Any
+        self,
+        slack: SlackEmulator,
+        tmp_path: Path,
+        database_url: str,
+        app_token: str = "",
+        **slack_settings: Any,
     ) -> None:
+        """`app_token`: events over Socket Mode (the install pages stay on HTTP)."""
         settings = make_settings(
             tmp_path / "home",
             database_url,
@@ -55,7 +63,8 @@ class OAuthApp:
             video_replies="false",
             **slack_settings,
         )
-        tokens = Tokens("", slack.signing_secret, "", slack.client_id, slack.client_secret)
+        secret = "" if app_token else slack.signing_secret
+        tokens = Tokens("", secret, app_token, slack.client_id, slack.client_secret)
         self.settings = settings
         self.bot: Bot = build_bot(settings, tokens, corpus=ingested(settings, tmp_path / "memos"))
         self.server = HttpServer(self.bot.app, "127.0.0.1", 0).start()
@@ -97,13 +106,18 @@ class OAuthApp:
 def oauth_app(database_url: str, tmp_path: Path) -> Iterator[Any]:
     started: list[OAuthApp] = []
 
-    def start(slack: SlackEmulator, **slack_settings: Any) -> OAuthApp:
-        started.append(OAuthApp(slack, tmp_path, database_url, **slack_settings))
+    def start(slack: SlackEmulator, app_token: str = "", **slack_settings: Any) -> OAuthApp:
+        started.append(OAuthApp(slack, tmp_path, database_url, app_token, **slack_settings))
         return started[-1]
 
     yield start
     for app in started:
         app.stop()
+
+
+def pending(app: OAuthApp) -> list[Approval]:
+    with app.bot.services.sessions() as session:
+        return list(session.scalars(select(Approval).where(Approval.status == "pending")))
 
 
 def answered_with(slack: SlackEmulator, people: People) -> tuple[dict[str, Any], str | None]:
@@ -172,12 +186,19 @@ def test_two_workspaces_each_get_their_own_review_channel(oauth_app, database_ur
             mine = alpha_people if tenant.team_id == slack.team_id else beta_people
             assert [a.review_channel for a in due] == [mine.review.id]
         assert app.bot.tenants.start_known() == len(reviews)  # after a restart: both rebuilt
-        # Beta's approver (of Beta's own comms group) decides Beta's review.
+        # Beta's approver (of Beta's own comms group) decides Beta's review in Slack ...
         review = beta.wait_for_message(beta_people.review, is_review)
         beta.click(beta_people.carol, review, "approval_approve")
         assert beta.wait_for(
             lambda: not is_review(beta.message(beta_people.review, review["ts"]) or {})
         )
+        # ... and Alpha's decides Alpha's in the web console: posted by Alpha's bot, in Alpha.
+        console = WebReviews(app.bot.services, app.bot.tenants)
+        [alpha_review] = [a for a in pending(app) if slack.team_id in (a.workspace or "")]
+        assert console.approve(alpha_review.id, alpha_people.carol.id, None) == (True, "")
+        answer = slack.wait_for_message("general", is_answer, thread_ts=alpha_review.thread_ts)
+        assert "no layoffs this year" in text_of(answer)
+        assert {c.token for c in slack.calls("chat.postMessage") if c.ok} == {alpha_token}
 
 
 def test_a_rotating_token_is_refreshed_and_the_expired_one_never_used(oauth_app) -> None:
@@ -218,6 +239,24 @@ def test_an_org_wide_install_answers_in_every_workspace_of_the_organisation(oaut
             answer, token = answered_with(team, people)
             assert "20 weeks" in text_of(answer) and token == installed.bot_tokens[0]
         assert slack.calls("chat.postMessage") == []  # the first team never installed it
+
+
+def test_oauth_installs_with_events_over_socket_mode(oauth_app) -> None:
+    with SlackEmulator() as slack:
+        people = populate(slack)
+        app = oauth_app(slack, app_token=slack.enable_socket_mode())
+        assert app.install(slack, people.adam).status_code == 200
+        handler = socket_mode_handler(app.bot)
+        handler.connect()
+        try:
+            slack.wait_for_socket()
+            answer, token = answered_with(slack, people)
+            assert "20 weeks" in text_of(answer)
+            assert token == slack.installations()[0].bot_tokens[0]
+            assert [e["type"] for e in slack.envelopes()] == ["events_api"]
+            assert slack.deliveries()[-1].headers.get("X-Socket-Mode") == "1"
+        finally:
+            handler.close()
 
 
 def test_socket_mode_end_to_end(tmp_path: Path) -> None:
