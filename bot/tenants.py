@@ -138,6 +138,8 @@ class Tenants:
             answerer=self.shared.answerer,
             workspace=workspace_key(owner, team_id),
         )
+        services.video.workspace = workspace_key(owner, team_id)
+        services.video.clients = lambda key: self.for_key(key).services.client
         tokenless = web_client(None, slack.api_base_url, slack.api_retries)
         app = create_app(services, authorize=self.authorize, client=tokenless)
         log.info("serving workspace %s of %s", team_id, owner)

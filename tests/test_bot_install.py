@@ -13,10 +13,12 @@ from typing import Any
 import httpx
 import pytest
 from bot_fixtures import People, ingested, make_settings, populate
+from click.testing import CliRunner
 from slack_emulator import SlackEmulator
 from sqlalchemy import select
 from test_bot_approvals import QUESTION, is_review
 from test_bot_questions import TIMEOUT, is_answer, text_of, wait_answer
+from test_bot_video import FAST_VIDEO
 
 from bot.installs import Installations
 from bot.server import (
@@ -30,8 +32,11 @@ from bot.server import (
 )
 from bot.web_reviews import WebReviews
 from bot.workspaces import WorkspaceSettings
-from twin.db import dispose
+from cli.main import main
+from render.consent import ConsentRegistry
+from twin.db import dispose, session_factory
 from twin.models import Approval
+from twin.sections.slack import SlackSettings
 
 LEAVE = "How long is parental leave?"
 
@@ -52,16 +57,20 @@ class OAuthApp:
         tmp_path: Path,
         database_url: str,
         app_token: str = "",
+        env: dict[str, str] | None = None,
         **slack_settings: Any,
     ) -> None:
         """`app_token`: events over Socket Mode (the install pages stay on HTTP)."""
         settings = make_settings(
             tmp_path / "home",
             database_url,
-            api_base_url=slack.api_url,
-            update_interval_s="0",
-            video_replies="false",
-            **slack_settings,
+            env,
+            **{
+                "api_base_url": slack.api_url,
+                "update_interval_s": "0",
+                "video_replies": "false",
+                **slack_settings,
+            },
         )
         secret = "" if app_token else slack.signing_secret
         tokens = Tokens("", secret, app_token, slack.client_id, slack.client_secret)
@@ -106,8 +115,10 @@ class OAuthApp:
 def oauth_app(database_url: str, tmp_path: Path) -> Iterator[Any]:
     started: list[OAuthApp] = []
 
-    def start(slack: SlackEmulator, app_token: str = "", **slack_settings: Any) -> OAuthApp:
-        started.append(OAuthApp(slack, tmp_path, database_url, app_token, **slack_settings))
+    def start(
+        slack: SlackEmulator, app_token: str = "", env: dict[str, str] | None = None, **more: Any
+    ) -> OAuthApp:
+        started.append(OAuthApp(slack, tmp_path, database_url, app_token, env, **more))
         return started[-1]
 
     yield start
@@ -297,11 +308,6 @@ def test_socket_mode_end_to_end(tmp_path: Path) -> None:
 
 
 def test_workspace_settings_from_the_command_line(database_url: str) -> None:
-    from click.testing import CliRunner
-
-    from cli.main import main
-    from twin.db import session_factory
-    from twin.sections.slack import SlackSettings
 
     env = {"TWIN__DATABASE_URL": database_url}
     runner = CliRunner()
@@ -348,3 +354,22 @@ def test_oauth_mode_is_chosen_by_client_credentials_without_a_bot_token() -> Non
     assert not single.oauth and single.client_id == ""
     with pytest.raises(MissingToken, match="SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"):
         read_tokens({"SLACK_CLIENT_ID": "1.2", "SLACK_SIGNING_SECRET": "s"})
+
+
+def test_video_replies_are_uploaded_by_their_own_workspaces_bot(oauth_app) -> None:
+
+    with SlackEmulator() as slack:
+        beta = slack.add_team("Beta Corp")
+        teams = [(slack, populate(slack)), (beta, populate(beta))]
+        app = oauth_app(slack, env=FAST_VIDEO, video_replies="true")
+        ConsentRegistry(app.settings.db_url).add("Elena Marsh", "voice,likeness", "Elena Marsh")
+        for team, people in teams:
+            app.install(team, people.adam)
+        for team, people in teams:
+            asked = team.dm(people.alice, "Can I work from home?").event
+            answer = wait_answer(team, team.dm_channel(people.alice), asked["ts"])
+            team.click(people.alice, answer, "video_reply")
+        for (team, people), installed in zip(teams, slack.installations(), strict=True):
+            upload = team.wait_for_call("files.completeUploadExternal", timeout=120)
+            assert upload.ok and upload.token == installed.bot_tokens[0]
+            assert upload.args["channel_id"] == team.dm_channel(people.alice)
