@@ -114,6 +114,7 @@ def build_bot(settings: Settings, tokens: Tokens, **services: Any) -> Bot:
         slack.rotate_before_min,
     )
     tenants = Tenants(settings, installations, built)
+    built.video.clients = lambda key: tenants.for_key(key).services.client  # jobs name theirs
     app = create_oauth_app(
         settings,
         tenants,
@@ -178,7 +179,7 @@ def run(bot: Bot, host: str, port: int, stop: threading.Event) -> None:
         log.info("OAuth mode: %d workspaces with work waiting", started)
     else:
         housekeeper = bot.services.housekeeper().start()
-        bot.services.video.start_worker()  # jobs queued before a restart are taken up again
+    bot.services.video.start_worker()  # jobs queued before a restart are taken up again
     server = handler = None
     try:
         if not bot.tokens.socket_mode or bot.tokens.oauth:

@@ -5,20 +5,22 @@ org-wide install; and the single-token app over Socket Mode."""
 from __future__ import annotations
 
 import html
+import os
 import re
+import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from bot_fixtures import People, ingested, make_settings, populate
-from click.testing import CliRunner
+from bot_fixtures import ROOT, People, ingested, make_settings, populate
+from helpers import free_port, wait_for
 from slack_emulator import SlackEmulator
 from sqlalchemy import select
-from test_bot_approvals import QUESTION, is_review
-from test_bot_questions import TIMEOUT, is_answer, text_of, wait_answer
-from test_bot_video import FAST_VIDEO
+from test_bot_questions import TIMEOUT, text_of, wait_answer
+from test_bot_serve import TWIN
 
 from bot.installs import Installations
 from bot.server import (
@@ -30,13 +32,8 @@ from bot.server import (
     read_tokens,
     socket_mode_handler,
 )
-from bot.web_reviews import WebReviews
-from bot.workspaces import WorkspaceSettings
-from cli.main import main
-from render.consent import ConsentRegistry
-from twin.db import dispose, session_factory
+from twin.db import dispose
 from twin.models import Approval
-from twin.sections.slack import SlackSettings
 
 LEAVE = "How long is parental leave?"
 
@@ -46,6 +43,22 @@ def add_to_slack_link(page: str) -> str:
     found = re.search(r'<a href="([^"]+)"><img alt="Add to Slack"', page)
     assert found, page
     return html.unescape(found.group(1))
+
+
+def browser_install(
+    base: str, team: SlackEmulator, user: Any, *, org_wide: bool = False
+) -> httpx.Response:
+    """A browser: the app's install page, Slack's authorize page, back to the app."""
+    team.install_as(user, org_wide=org_wide)
+    page = httpx.get(f"{base}/slack/install")
+    assert page.status_code == 200, page.text
+    # bolt's state cookie is Secure: a browser sends it to http://localhost, httpx doesn't.
+    state_cookie = page.headers["set-cookie"].split(";")[0]
+    link = add_to_slack_link(page.text)
+    assert link.startswith(team.install_url)
+    consent = httpx.get(link)
+    assert consent.status_code == 302, consent.text
+    return httpx.get(consent.headers["location"], headers={"Cookie": state_cookie})
 
 
 class OAuthApp:
@@ -93,17 +106,7 @@ class OAuthApp:
             return [dict(row) for row in rows.mappings()]
 
     def install(self, team: SlackEmulator, user: Any, *, org_wide: bool = False) -> httpx.Response:
-        """A browser: the app's install page, Slack's authorize page, back to the app."""
-        team.install_as(user, org_wide=org_wide)
-        page = httpx.get(f"{self.base}/slack/install")
-        assert page.status_code == 200, page.text
-        # bolt's state cookie is Secure: a browser sends it to http://localhost, httpx doesn't.
-        state_cookie = page.headers["set-cookie"].split(";")[0]
-        link = add_to_slack_link(page.text)
-        assert link.startswith(team.install_url)
-        consent = httpx.get(link)
-        assert consent.status_code == 302, consent.text
-        return httpx.get(consent.headers["location"], headers={"Cookie": state_cookie})
+        return browser_install(self.base, team, user, org_wide=org_wide)
 
     def stop(self) -> None:
         self.server.stop()
@@ -165,51 +168,6 @@ def test_a_second_install_page_visit_without_the_state_cookie_is_refused(oauth_a
         back = httpx.get(httpx.get(link).headers["location"])  # no state cookie: a forged link
         assert back.status_code == 400 and slack.installations() == []
         assert app.bots() == []
-
-
-def test_two_workspaces_each_get_their_own_review_channel(oauth_app, database_url) -> None:
-    with SlackEmulator() as slack:
-        beta = slack.add_team("Beta Corp")
-        alpha_people, beta_people = populate(slack), populate(beta)
-        app = oauth_app(slack, review_channel="C-NOT-USED")
-        settings = WorkspaceSettings(app.bot.services.sessions)
-        for team, people in ((slack, alpha_people), (beta, beta_people)):
-            settings.set(team.team_id, review_channel=people.review.id, approvers=[people.comms.id])
-            assert app.install(team, people.adam).status_code == 200
-        for team, people in ((slack, alpha_people), (beta, beta_people)):
-            team.mention(people.alice, "general", QUESTION)
-            review = team.wait_for_message(people.review, is_review, timeout=TIMEOUT)
-            assert QUESTION in text_of(review)
-        # Each card went to its own workspace's channel with that workspace's token, nowhere else.
-        alpha_token, beta_token = (i.bot_tokens[0] for i in slack.installations())
-        posted = {(c.args["channel"], c.token) for c in slack.calls("chat.postMessage") if c.ok}
-        beta_posted = {(c.args["channel"], c.token) for c in beta.calls("chat.postMessage") if c.ok}
-        assert (alpha_people.review.id, alpha_token) in posted
-        assert (beta_people.review.id, beta_token) in beta_posted
-        assert all(t == alpha_token for _, t in posted) and all(
-            t == beta_token for _, t in beta_posted
-        )
-        # Each workspace's housekeeping sees only its own reviews (reminders, escalations).
-        assert app.bot.tenants is not None
-        reviews = {alpha_people.review.id, beta_people.review.id}
-        for tenant in app.bot.tenants.all():
-            due = tenant.services.approvals_store.due_for_reminder(0)
-            mine = alpha_people if tenant.team_id == slack.team_id else beta_people
-            assert [a.review_channel for a in due] == [mine.review.id]
-        assert app.bot.tenants.start_known() == len(reviews)  # after a restart: both rebuilt
-        # Beta's approver (of Beta's own comms group) decides Beta's review in Slack ...
-        review = beta.wait_for_message(beta_people.review, is_review)
-        beta.click(beta_people.carol, review, "approval_approve")
-        assert beta.wait_for(
-            lambda: not is_review(beta.message(beta_people.review, review["ts"]) or {})
-        )
-        # ... and Alpha's decides Alpha's in the web console: posted by Alpha's bot, in Alpha.
-        console = WebReviews(app.bot.services, app.bot.tenants)
-        [alpha_review] = [a for a in pending(app) if slack.team_id in (a.workspace or "")]
-        assert console.approve(alpha_review.id, alpha_people.carol.id, None) == (True, "")
-        answer = slack.wait_for_message("general", is_answer, thread_ts=alpha_review.thread_ts)
-        assert "no layoffs this year" in text_of(answer)
-        assert {c.token for c in slack.calls("chat.postMessage") if c.ok} == {alpha_token}
 
 
 def test_a_rotating_token_is_refreshed_and_the_expired_one_never_used(oauth_app) -> None:
@@ -307,45 +265,6 @@ def test_socket_mode_end_to_end(tmp_path: Path) -> None:
             bot.close()
 
 
-def test_workspace_settings_from_the_command_line(database_url: str) -> None:
-
-    env = {"TWIN__DATABASE_URL": database_url}
-    runner = CliRunner()
-    org = [
-        "slack",
-        "workspace",
-        "set",
-        "E0001ACME",
-        "--review-channel",
-        "C0ORG",
-        "--admins",
-        "U1,S2",
-    ]
-    assert runner.invoke(main, org, env=env).exit_code == 0
-    team = ["slack", "workspace", "set", "T0002WEST", "--review-channel", "C0WEST"]
-    assert '"review_channel": "C0WEST"' in runner.invoke(main, team, env=env).output
-    bad = runner.invoke(main, ["slack", "workspace", "set", "general", "--admins", "U1"], env=env)
-    assert bad.exit_code == 1 and "workspace 'general': expected a team ID" in bad.output
-    listed = runner.invoke(main, ["slack", "workspace", "list"], env=env).output.splitlines()
-    assert [line.split('"')[3] for line in listed] == ["E0001ACME", "T0002WEST"]
-    # A workspace of the organisation: its own review channel, the organisation's admins, and
-    # config.yaml's approvers.
-    store = WorkspaceSettings(session_factory(database_url))
-    base = SlackSettings(approvers=["S0COMMS"], review_channel="C0BASE")
-    west = store.resolve(base, "T0002WEST", "E0001ACME")
-    assert (west.review_channel, west.admins, west.approvers) == (
-        "C0WEST",
-        ["U1", "S2"],
-        ["S0COMMS"],
-    )
-    east = store.resolve(base, "T0003EAST", "E0001ACME")
-    assert east.review_channel == "C0ORG"
-    clear = ["slack", "workspace", "set", "T0002WEST", "--clear", "review_channel"]
-    assert runner.invoke(main, clear, env=env).exit_code == 0
-    assert store.resolve(base, "T0002WEST", "E0001ACME").review_channel == "C0ORG"
-    dispose(database_url)
-
-
 def test_oauth_mode_is_chosen_by_client_credentials_without_a_bot_token() -> None:
     oauth = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c", "SLACK_SIGNING_SECRET": "s"}
     tokens = read_tokens(oauth)
@@ -356,20 +275,37 @@ def test_oauth_mode_is_chosen_by_client_credentials_without_a_bot_token() -> Non
         read_tokens({"SLACK_CLIENT_ID": "1.2", "SLACK_SIGNING_SECRET": "s"})
 
 
-def test_video_replies_are_uploaded_by_their_own_workspaces_bot(oauth_app) -> None:
-
+def test_twin_serve_installs_by_oauth_and_answers(tmp_path: Path) -> None:
+    port, console_port = free_port(), free_port()
     with SlackEmulator() as slack:
-        beta = slack.add_team("Beta Corp")
-        teams = [(slack, populate(slack)), (beta, populate(beta))]
-        app = oauth_app(slack, env=FAST_VIDEO, video_replies="true")
-        ConsentRegistry(app.settings.db_url).add("Elena Marsh", "voice,likeness", "Elena Marsh")
-        for team, people in teams:
-            app.install(team, people.adam)
-        for team, people in teams:
-            asked = team.dm(people.alice, "Can I work from home?").event
-            answer = wait_answer(team, team.dm_channel(people.alice), asked["ts"])
-            team.click(people.alice, answer, "video_reply")
-        for (team, people), installed in zip(teams, slack.installations(), strict=True):
-            upload = team.wait_for_call("files.completeUploadExternal", timeout=120)
-            assert upload.ok and upload.token == installed.bot_tokens[0]
-            assert upload.args["channel_id"] == team.dm_channel(people.alice)
+        people = populate(slack)
+        home = tmp_path / "home"
+        ingested(make_settings(home), tmp_path / "memos")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+        env |= {
+            "TWIN_HOME": str(home),
+            "TWIN_CONFIG": str(ROOT / "config.yaml"),
+            "TWIN__SLACK__API_BASE_URL": slack.api_url,
+            "TWIN__CONSOLE__PORT": str(console_port),
+            "SLACK_CLIENT_ID": slack.client_id,
+            "SLACK_CLIENT_SECRET": slack.client_secret,
+            "SLACK_SIGNING_SECRET": slack.signing_secret,
+        }
+        base = f"http://127.0.0.1:{port}"
+        slack.request_url = f"{base}/slack/events"
+        slack.oauth_redirect_urls = [f"{base}/slack/oauth_redirect"]
+        command = [str(TWIN), "serve", "--host", "127.0.0.1", "--port", str(port)]
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        try:
+            wait_for(f"{base}/slack/install", timeout=120)
+            assert browser_install(base, slack, people.adam).status_code == 200
+            answer, token = answered_with(slack, people)
+            assert "20 weeks" in text_of(answer)
+            assert token == slack.installations()[0].bot_tokens[0]
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output = process.communicate(timeout=30)[0].decode()
+        assert process.returncode == 0, output
+        assert "OAuth installs at port" in output
