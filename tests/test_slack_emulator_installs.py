@@ -161,3 +161,25 @@ def test_socket_mode_envelopes_are_acknowledged_by_bolts_socket_mode_handler() -
             assert slack.ephemerals(alice)[-1]["message"]["text"] == "on it"
         finally:
             handler.close()
+
+
+def test_a_dropped_socket_mode_connection_is_opened_again() -> None:
+    with SlackEmulator() as slack:
+        alice = slack.add_user("alice")
+        app = App(client=client(slack))
+
+        @app.event("message")
+        def echo(event: dict[str, Any], say: Say) -> None:
+            say(f"heard: {event['text']}")
+
+        handler = SocketModeHandler(app, slack.enable_socket_mode(), web_client=client(slack))
+        handler.connect()
+        try:
+            slack.wait_for_socket()
+            slack.disconnect_sockets()  # Slack closes connections now and then
+            slack.wait_for(lambda: len(slack.calls("apps.connections.open")) == 2, timeout=30)
+            slack.wait_for_socket()
+            assert slack.dm(alice, "still there?").acked_in_time
+            assert slack.wait_for_message(slack.dm_channel(alice))["text"] == "heard: still there?"
+        finally:
+            handler.close()

@@ -95,6 +95,8 @@ class Courier:
     ) -> Delivery:
         if self.socket is not None and self.socket.connected and kind != "url_verification":
             return self._over_socket(kind, body, content_type, retry_num, retry_reason)
+        if not self.request_url and self.socket is not None:
+            raise RuntimeError("the app holds no Socket Mode connection (wait_for_socket)")
         if not self.request_url:
             raise RuntimeError("set the emulator's request_url to the app's URL first")
         stamp = str(int(time.time() if timestamp is None else timestamp))

@@ -70,6 +70,11 @@ class Installs:
         if not self.grid.socket.wait_connected(timeout):
             raise TimeoutError(f"the app opened no Socket Mode connection in {timeout}s")
 
+    def disconnect_sockets(self) -> None:
+        """Close every Socket Mode connection, as Slack does now and then (apps reconnect)."""
+        if self.grid.socket is not None:
+            self.grid.socket.disconnect_all()
+
     def envelopes(self) -> list[JsonDict]:
         """Every Socket Mode envelope sent to the app, in order."""
         return copy.deepcopy(self.grid.socket.envelopes) if self.grid.socket else []

@@ -156,15 +156,23 @@ class SocketLink:
         return SocketAck(acked, waiting.payload, time.monotonic() - started)
 
     def disconnect_all(self) -> None:
-        """Slack closing every connection (the app should reconnect)."""
+        """Slack closing every connection as it does now and then: a `disconnect` message
+        (refresh_requested), a close frame, then the socket closed; the app should reconnect."""
         with self._lock:
             connections, self._connections = self._connections, []
+        notice = {"type": "disconnect", "reason": "refresh_requested", "debug_info": {}}
         for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.send(TEXT, json.dumps(notice).encode())
+                connection.send(CLOSE, struct.pack("!H", 1000))
             connection.close()
 
     def stop(self) -> None:
         self._listener.close()
-        self.disconnect_all()
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            connection.close()
 
     # -- the server side -----------------------------------------------------------------------
 
