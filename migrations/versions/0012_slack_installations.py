@@ -7,7 +7,7 @@ and SQLAlchemyOAuthStateStore read and write (slack-sdk 3.x), so the stores work
 they are; they are created here, never by the stores at run time.
 
 Revision ID: 0012
-Revises: 0009 (the integrator puts the newest revision before it)
+Revises: 0010 (0011 when the branch holding it is merged first)
 Create Date: 2026-11-30
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
