@@ -159,7 +159,7 @@ def test_the_install_round_trip_then_an_answer_with_the_installed_token(oauth_ap
         assert "20 weeks" in text_of(answer) and token == installed.bot_tokens[0]
 
 
-def test_a_second_install_page_visit_without_the_state_cookie_is_refused(oauth_app) -> None:
+def test_a_redirect_without_the_browsers_state_cookie_installs_nothing(oauth_app) -> None:
     with SlackEmulator() as slack:
         people = populate(slack)
         app = oauth_app(slack)
