@@ -32,3 +32,19 @@ INGEST_KIND = ("kind", "choice")
 
 # Metadata event type on answer messages (lets a thread be recognised as the twin's).
 ANSWER_EVENT = "twin_answer"
+
+# The bot scopes an OAuth install asks for: exactly deploy/slack/manifest.yaml's (a test
+# checks), which the Web API calls the bot makes need.
+BOT_SCOPES = (
+    "app_mentions:read",
+    "assistant:write",
+    "channels:history",
+    "groups:history",
+    "im:history",
+    "chat:write",
+    "commands",
+    "files:read",
+    "files:write",
+    "users:read",
+    "usergroups:read",
+)

@@ -230,6 +230,8 @@ class Approval(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The OAuth-installed workspace it belongs to (bot.tenants); NULL with a single token.
+    workspace: Mapped[str | None] = mapped_column(String(80), index=True)
 
 
 class SlackOutbox(Base):
@@ -253,6 +255,8 @@ class SlackOutbox(Base):
     ts: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The OAuth-installed workspace whose token posts it (bot.tenants); NULL with a single token.
+    workspace: Mapped[str | None] = mapped_column(String(80), index=True)
 
 
 class Feedback(Base):
@@ -285,3 +289,18 @@ class AdminAction(Base):
     action: Mapped[str] = mapped_column(String(64))  # e.g. "approve", "upload", "remove"
     target: Mapped[str] = mapped_column(String(255), default="")  # e.g. "approval 3", "doc 12"
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SlackWorkspaceSettings(Base):
+    """Slack settings of one workspace (a team ID) or one Enterprise Grid organisation (an
+    enterprise ID) of an OAuth install; a NULL column falls back to config.yaml's slack section.
+    (The installations themselves are slack_sdk's store tables, migration 0012.)"""
+
+    __tablename__ = "slack_workspace_settings"
+
+    workspace: Mapped[str] = mapped_column(String(32), primary_key=True)
+    review_channel: Mapped[str | None] = mapped_column(String(64))
+    approvers: Mapped[list[str] | None] = mapped_column(JSON)
+    admins: Mapped[list[str] | None] = mapped_column(JSON)
+    admin_channel: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
