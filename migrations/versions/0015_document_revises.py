@@ -1,7 +1,7 @@
 """Whether a document says a position stated before has changed (recency in search).
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0012
 Create Date: 2026-11-30
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
