@@ -8,6 +8,7 @@ Only partitions the asker may read are consulted.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
@@ -67,7 +68,11 @@ class Vocabulary:
         """Names (Bitcoin, IPO) that no readable document uses, as written or in another
         inflection of the same word; unlike other words, not matched by prefix."""
         known = self._readable(groups)
-        return [n for n in names if not any(terms(n) <= words.bag for words in known)]
+        return [
+            n
+            for n in names
+            if not any(terms(form) <= words.bag for form in _forms(n) for words in known)
+        ]
 
     def load(self) -> None:
         """Read every partition now rather than on the first question that needs it."""
@@ -118,3 +123,10 @@ def _known(term: str, vocabularies: list[Words]) -> bool:
         ):
             return True
     return False
+
+
+def _forms(name: str) -> list[str]:
+    """A name as written, and an acronym's singular (VPs, KPIs, SLAs: VP, KPI, SLA)."""
+    if re.fullmatch(r"[A-Z0-9]{2,}'?s", name):
+        return [name, name.rstrip("s").rstrip("'")]
+    return [name]

@@ -11,6 +11,7 @@ from helpers import memo, write
 from persona.answer import Answerer
 from persona.coverage import key_names
 from persona.results import Answer
+from persona.vocabulary import Vocabulary
 from retrieval.corpus import Corpus
 from retrieval.ingest import Ingestor
 from twin.settings import Settings, load_settings
@@ -28,7 +29,7 @@ MEMOS = {
         "2024-09-09",
         "We are hiring twelve engineers in Denver over the next year. "
         "Denver gives us a second time zone for support and a deep pool of engineers. "
-        "The first hires start in January.",
+        "The first hires start in January, and our VP of engineering will lead the office.",
     ),
     "2025-06-02-quarter.md": memo(
         "Second quarter",
@@ -125,6 +126,10 @@ def test_a_key_name_no_readable_memo_mentions_is_refused(answerer: Answerer) -> 
     assert "I haven't spoken about Bitcoin in my memos" in answer.body
     counter = _ask(answerer, "Why are we hiring in Denver?")
     assert counter.mode == "quotes" and _cites(counter, "2024-09-09-denver.md")
+
+
+def test_an_acronym_in_the_plural_is_the_acronym_the_memos_use(corpus: Corpus) -> None:
+    assert Vocabulary(corpus).unknown_names(["VPs", "CFOs", "VP's"], []) == ["CFOs"]
 
 
 def test_a_name_only_a_restricted_memo_mentions_is_refused_to_outsiders(
