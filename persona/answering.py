@@ -16,7 +16,7 @@ import numpy as np
 
 from persona.text import QUESTION_WORDS, terms
 
-__all__ = ["answer_bonus", "question_kind"]
+__all__ = ["answer_bonus", "question_kind", "reports_others"]
 
 STANCE_WEIGHT = 0.06  # the CEO states a position or decision ("we are not planning", "I won't")
 ANSWER_WEIGHT = 0.05  # a cue the question's kind asks for: a number, a reason, a yes or no
@@ -64,6 +64,11 @@ _YES_NO = re.compile(
     r"may|might|must|am)\b|\b(?:stance|position|view|opinion|think|feel|plan|plans)\b",
     re.IGNORECASE,
 )
+
+
+def reports_others(sentence: str) -> bool:
+    """The sentence reports what others worry about or ask, not what the CEO says."""
+    return RESTATE.search(sentence) is not None
 
 
 def question_kind(question: str) -> str:

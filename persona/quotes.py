@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from persona.answering import reports_others
 from persona.changes import Change
 from persona.coverage import plural
 from persona.guard import Support
@@ -46,11 +47,13 @@ class Quote:
 
 
 def _quotable(sentence: str) -> bool:
-    """A sentence of prose that stands on its own: not a question, a lead-in or a table row."""
+    """A sentence of prose that stands on its own and says what the CEO thinks: not a
+    question, a lead-in, a table row or a report of what others worry about."""
     return (
         MIN_WORDS <= word_count(sentence) <= MAX_WORDS
         and not sentence.endswith(("?", ":"))
         and not is_table_row(sentence)
+        and not reports_others(sentence)
     )
 
 

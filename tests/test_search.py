@@ -76,7 +76,7 @@ def test_access_control_holds_on_a_chroma_server(
 def test_a_newer_statement_ranks_first_when_it_says_the_position_changed(
     make_settings: Callable[..., Settings], tmp_path: Path, says_it_changed: bool
 ) -> None:
-    corpus = Corpus(make_settings())
+    corpus = Corpus(make_settings(RETRIEVAL__RECENCY_MARGIN="0.25"))  # off by default
     old = (
         "Our remote work policy: Tidewater is a fully remote company and will stay remote. "
         "Everyone gets a 1,500 dollar stipend to set up a home office with a desk and chair."

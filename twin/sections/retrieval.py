@@ -25,7 +25,7 @@ class RetrievalSettings(Section):
     hnsw_ef_construction: int = Field(200, ge=1)
     hnsw_ef_search: int = Field(400, ge=1)
 
-    recency_margin: float = Field(0.25, ge=0, le=1)
+    recency_margin: float = Field(0.0, ge=0, le=1)
     topic_similarity: float = Field(0.5, ge=-1, le=1)
     lexical_weight: float = Field(0.3, ge=0, le=1)
     lexical_candidates: int = Field(40, ge=0)
