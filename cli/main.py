@@ -2,7 +2,21 @@ from __future__ import annotations
 
 import click
 
-from cli import ask, avatar, consent, corpus, db, jobs, llm, persona, render, serve, voice, worker
+from cli import (
+    ask,
+    avatar,
+    consent,
+    corpus,
+    db,
+    jobs,
+    llm,
+    persona,
+    reindex,
+    render,
+    serve,
+    voice,
+    worker,
+)
 from cli.context import App
 from twin.home import keep_private
 from twin.settings import ConfigError, load_settings
@@ -50,6 +64,7 @@ main.add_command(db.db)
 main.add_command(corpus.ingest)
 main.add_command(corpus.search)
 main.add_command(corpus.docs)
+main.add_command(reindex.reindex)
 main.add_command(render.render)
 main.add_command(ask.ask)
 main.add_command(ask.audit)
