@@ -171,15 +171,22 @@ def _chunk_ids(doc: Document) -> set[str]:
 def _rebuild_partition(
     corpus: Corpus, audience: str, docs: list[Document], summary: ReindexSummary
 ) -> Iterator[Document]:
-    """Each document into the staging collection, unless it is there already; yields each."""
+    """Each document into the staging collection, unless it is there already; yields each.
+    Documents are embedded in batches, as ingest does (one encode call is cheaper than many)."""
     staged = corpus.store.ids(audience, staging=True)
+    batch: list[Document] = []
+    limit = 16 * corpus.settings.retrieval.embedding_batch_size
     for doc in docs:
         ids = _chunk_ids(doc)
         if ids and ids <= staged:
             summary.resumed += 1
-        else:
-            _rebuild_document(corpus, doc, summary, staging=True)
-        yield doc
+            yield doc
+            continue
+        batch.append(doc)
+        if sum(d.chunk_count for d in batch) >= limit:
+            yield from _rebuild_documents(corpus, batch, summary, staging=True)
+            batch = []
+    yield from _rebuild_documents(corpus, batch, summary, staging=True)
 
 
 def _finish_partition(corpus: Corpus, home: Path, audience: str, summary: ReindexSummary) -> None:
@@ -194,9 +201,9 @@ def _finish_partition(corpus: Corpus, home: Path, audience: str, summary: Reinde
     stray = sorted(present - expected)  # chunks of removed documents or old versions
     for start in range(0, len(stray), corpus.store.max_batch):
         corpus.store.collection(audience).delete(ids=stray[start : start + corpus.store.max_batch])
-    for doc in docs:
-        if doc.id not in summary.failed and not _chunk_ids(doc) <= present:
-            _rebuild_document(corpus, doc, summary, staging=False)
+    missing = [d for d in docs if d.id not in summary.failed and not _chunk_ids(d) <= present]
+    for _ in _rebuild_documents(corpus, missing, summary, staging=False):
+        pass
     summary.partitions.append(audience)
     state = _read_state(home)
     _write_state(home, {**state, "audiences": [a for a in _pending(state) if a != audience]})
@@ -209,26 +216,46 @@ def _changed(corpus: Corpus) -> None:
         session.commit()
 
 
-def _rebuild_document(
-    corpus: Corpus, doc: Document, summary: ReindexSummary, staging: bool
-) -> None:
-    try:
-        chunks = _chunks(corpus, doc)
-    except _NoText as exc:
-        summary.failed[doc.id] = str(exc)
-        return
-    split = [[] if c.table else chunk_sentences(c.text, doc.kind) for c in chunks]
-    texts = [embedding_text(doc.title, c) for c in chunks]
-    others = list(dict.fromkeys([doc.title, *(s for sentences in split for s in sentences)]))
-    vectors = corpus.embedder.encode(texts + others)
+def _rebuild_documents(
+    corpus: Corpus, docs: list[Document], summary: ReindexSummary, staging: bool
+) -> Iterator[Document]:
+    """Embed these documents' chunks, sentences and titles in one call, then store each."""
+    found: list[tuple[Document, list[Chunk]]] = []
+    for doc in docs:
+        try:
+            found.append((doc, _chunks(corpus, doc)))
+        except _NoText as exc:
+            summary.failed[doc.id] = str(exc)
+    split = [[[] if c.table else chunk_sentences(c.text, d.kind) for c in cs] for d, cs in found]
+    texts = [embedding_text(doc.title, c) for doc, chunks in found for c in chunks]
+    sentences = (s for doc in split for chunk in doc for s in chunk)
+    others = list(dict.fromkeys([*(doc.title for doc, _ in found), *sentences]))
+    vectors = corpus.embedder.encode(texts + others) if found else np.zeros((0, 0))
     known = dict(zip(others, vectors[len(texts) :], strict=True))
+    start = 0
+    for (doc, chunks), doc_split in zip(found, split, strict=True):
+        embeddings = list(vectors[start : start + len(chunks)])
+        start += len(chunks)
+        _store_document(corpus, doc, chunks, doc_split, embeddings, known, summary, staging)
+    yield from docs
+
+
+def _store_document(
+    corpus: Corpus,
+    doc: Document,
+    chunks: list[Chunk],
+    split: list[list[str]],
+    embeddings: list[np.ndarray],
+    known: dict[str, np.ndarray],
+    summary: ReindexSummary,
+    staging: bool,
+) -> None:
     ids = [f"{doc.id}-v{doc.version}-{i}" for i in range(len(chunks))]
     if not _store_sentences(corpus, doc, ids, split, known):
         return  # removed or replaced meanwhile: the partition's catch-up sees to it
     metadatas = [
         chunk_metadata(doc.id, doc.version, doc.audience, i, c) for i, c in enumerate(chunks)
     ]
-    embeddings = list(vectors[: len(texts)])
     corpus.store.add(doc.audience, ids, embeddings, [c.text for c in chunks], metadatas, staging)
     doc.chunk_count = len(chunks)
     summary.documents += 1
