@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,9 @@ class VideoReplies:
         self._lock = threading.Lock()
         self._queue: RenderQueue | None = None
         self._worker: InProcessWorker | None = None
+        # OAuth installs (bot.tenants): the workspace a job is for, and each workspace's client.
+        self.workspace: str | None = None
+        self.clients: Callable[[str], WebClient] | None = None
 
     @property
     def enabled(self) -> bool:
@@ -92,6 +96,7 @@ class VideoReplies:
             "notice_ts": str(posted["ts"]),
             "shortened": shortened,
             "answer_id": answer_id,
+            **({"workspace": self.workspace} if self.workspace else {}),
         }
         return self._enqueue(client, queue, script, target, key)
 
@@ -136,7 +141,7 @@ class VideoReplies:
             if self._worker is None:
                 from render.worker import InProcessWorker, Worker
 
-                publisher = SlackPublisher(self.client)
+                publisher = SlackPublisher(self.client, self.clients)
                 worker = Worker.from_settings(self.settings, publisher=publisher)
                 self._worker = InProcessWorker(worker).start()
 
@@ -176,10 +181,18 @@ class VideoReplies:
 
 
 class SlackPublisher(Publisher):
-    """Uploads a finished clip into the job's thread with files_upload_v2."""
+    """Uploads a finished clip into the job's thread with files_upload_v2 (with the client of
+    the job's workspace, for an OAuth install's)."""
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(
+        self, client: WebClient, clients: Callable[[str], WebClient] | None = None
+    ) -> None:
         self.client = client
+        self.clients = clients
+
+    def _client(self, target: dict[str, Any]) -> WebClient:
+        workspace = target.get("workspace")
+        return self.clients(workspace) if workspace and self.clients else self.client
 
     def publish(self, job: Job, clip_path: Path) -> None:
         target = job.target
@@ -187,7 +200,7 @@ class SlackPublisher(Publisher):
         if target.get("shortened"):
             comment += notices.VIDEO_SHORTENED
         try:
-            self.client.files_upload_v2(
+            self._client(target).files_upload_v2(
                 channel=target["channel"],
                 thread_ts=target.get("thread_ts"),
                 file=str(clip_path),
@@ -206,7 +219,7 @@ class SlackPublisher(Publisher):
         text = notices.video_failed(error[:300])
         if not self._update_notice(job.target, text):
             try:
-                self.client.chat_postMessage(
+                self._client(job.target).chat_postMessage(
                     channel=job.target["channel"], thread_ts=job.target.get("thread_ts"), text=text
                 )
             except SlackApiError as exc:
@@ -216,7 +229,9 @@ class SlackPublisher(Publisher):
         if not target.get("notice_ts"):
             return False
         try:
-            self.client.chat_update(channel=target["channel"], ts=target["notice_ts"], text=text)
+            self._client(target).chat_update(
+                channel=target["channel"], ts=target["notice_ts"], text=text
+            )
         except SlackApiError:
             return False
         return True

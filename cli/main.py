@@ -14,6 +14,7 @@ from cli import (
     reindex,
     render,
     serve,
+    slack,
     voice,
     worker,
 )
@@ -76,3 +77,4 @@ main.add_command(voice.voice)
 main.add_command(jobs.jobs)
 main.add_command(worker.worker)
 main.add_command(serve.serve)
+main.add_command(slack.slack)

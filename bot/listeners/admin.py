@@ -1,4 +1,5 @@
-"""Corpus admin: the "Choose audience…" button under an uploaded file and its modal."""
+"""Corpus admin: the "Choose audience…" and "Ignore" buttons under an uploaded file, and the
+audience modal."""
 
 from __future__ import annotations
 
@@ -34,5 +35,9 @@ def register(app: App, admin: CorpusAdmin) -> None:
         file = json.loads(view["private_metadata"])
         admin.ingest(client, body["user"]["id"], file, audience or ["all"], kind)
 
+    def ignore(respond: Respond) -> None:
+        respond(delete_original=True)
+
     app.action(ids.INGEST_FILE)(ack=ack_only, lazy=[open_ingest])
+    app.action(ids.IGNORE_FILE)(ack=ack_only, lazy=[ignore])
     app.view(ids.INGEST_MODAL)(ack=ack_only, lazy=[ingest])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, Assistant
@@ -12,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.admin import CorpusAdmin
 from bot.asking import Asker
 from bot.listeners.common import ack_only
-from bot.questions import Place, Question, thread_key
-from twin.models import Thread
+from bot.questions import Place, Question, reads_as_question, thread_key
+from twin.models import AnswerRecord, Thread
 
 if TYPE_CHECKING:
     from twin.sections.slack import SlackSettings
@@ -55,6 +56,30 @@ def _known_thread(sessions: sessionmaker[Session], channel: str, thread_ts: str)
         return session.get(Thread, thread_key(channel, thread_ts)) is not None
 
 
+def _asked_in(sessions: sessionmaker[Session], user: str, channel: str, thread_ts: str) -> bool:
+    """Whether `user` asked the twin in this thread (started it, or asked there since)."""
+    key = thread_key(channel, thread_ts)
+    with sessions() as session:
+        thread = session.get(Thread, key)
+        if thread is None:
+            return False
+        asked = session.query(AnswerRecord.id).filter_by(thread_id=key, user_id=user)
+        return thread.user_id == user or asked.first() is not None
+
+
+def addressed_to_twin(sessions: sessionmaker[Session]) -> Callable[[dict[str, Any]], bool]:
+    """A bolt matcher for a reply in a channel thread that is meant for the twin: a question
+    (bot.questions.reads_as_question) by someone who asked the twin in that thread. Anyone
+    else, or "thanks!", is people talking; an @mention is always answered (app_mention)."""
+
+    def matches(event: dict[str, Any]) -> bool:
+        return reads_as_question(question_text(event.get("text", ""))) and _asked_in(
+            sessions, event["user"], event["channel"], event["thread_ts"]
+        )
+
+    return matches
+
+
 def register(
     app: App,
     asker: Asker,
@@ -83,7 +108,12 @@ def register(
         return admin.accepts_uploads_in(event["channel"], event.get("channel_type"))
 
     def offer_ingest(event: dict[str, Any], client: WebClient) -> None:
-        admin.offer(client, event)
+        if admin.offer(client, event):
+            return
+        if is_dm(event) and question_text(event.get("text", "")):
+            answer_dm(event, client)  # a non-admin's question with a file: answered, no offer
+        else:
+            admin.refuse(client, event)
 
     person = [from_a_person]
     app.event("app_mention", matchers=person)(ack=ack_only, lazy=[answer_mention])
@@ -93,14 +123,18 @@ def register(
     app.event({"type": "message", "subtype": None}, matchers=[*person, is_dm])(
         ack=ack_only, lazy=[answer_dm]
     )
-    app.event({"type": "message", "subtype": None}, matchers=[*person, in_channel_thread])(
+    follow_up: list[Callable[..., bool]] = [*person, in_channel_thread, addressed_to_twin(sessions)]
+    app.event({"type": "message", "subtype": None}, matchers=follow_up)(
         ack=ack_only, lazy=[answer_follow_up]
     )
-    app.use(assistant(asker, sessions, slack))
+    app.use(assistant(asker, admin, sessions, slack))
 
 
-def assistant(asker: Asker, sessions: sessionmaker[Session], slack: SlackSettings) -> Assistant:
-    """Slack's AI assistant surface: greeting, suggested prompts, status, thread title."""
+def assistant(
+    asker: Asker, admin: CorpusAdmin, sessions: sessionmaker[Session], slack: SlackSettings
+) -> Assistant:
+    """Slack's AI assistant surface: greeting, suggested prompts, thread title (the status is
+    set by bot.asking, as in every thread)."""
     pane = Assistant()
 
     @pane.thread_started
@@ -111,14 +145,19 @@ def assistant(asker: Asker, sessions: sessionmaker[Session], slack: SlackSetting
             set_suggested_prompts(prompts=prompts, title="Try asking")
 
     @pane.user_message
-    def answer(payload: dict[str, Any], client: WebClient, set_status: Any, set_title: Any) -> None:
+    def answer(payload: dict[str, Any], client: WebClient, set_title: Any) -> None:
+        """A message in the pane (or a DM thread): a dropped file is offered to an admin; text
+        is a question."""
+        if payload.get("files") and admin.offer(client, payload):
+            return
         text = question_text(payload.get("text", ""))
-        if not text or payload.get("bot_id"):
+        if not text:
+            if payload.get("files"):
+                admin.refuse(client, payload)
             return
         channel, thread_ts = payload["channel"], payload["thread_ts"]
         if not _known_thread(sessions, channel, thread_ts):
             set_title(text[:80])
-        set_status("is thinking…")
         place = Place(channel, thread_ts, private=True, team=payload.get("team"))
         asker.ask(client, Question(text, payload["user"], place))
 
