@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import secrets
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -43,6 +44,7 @@ def main(argv: list[str]) -> None:
     try:
         url = f"http://127.0.0.1:{args.port}/v1"
         _wait(f"{url}/models", key)
+        first = _last_answer(work)
         started = time.time()
         reports = [_garak(args, work, url, key, probe) for probe in args.probes]
         garak_s = time.time() - started
@@ -52,6 +54,7 @@ def main(argv: list[str]) -> None:
         server.wait(timeout=60)
     rows = [row for report in reports for row in _evals(report)]
     print(_markdown(rows, args, garak_s, server_cpu))
+    print(f"\nHow the twin answered garak's prompts: {_outcomes(work, first)}")
     out = ROOT / "bench" / "results" / "garak.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "machine": machine(),
@@ -112,6 +115,24 @@ def _evals(report: Path) -> list[dict[str, object]]:
             rows.append({"probe": entry["probe"], "detector": entry["detector"],
                          "passed": int(entry["passed"]), "total": total})  # fmt: skip
     return rows
+
+
+def _last_answer(work: Path) -> int:
+    with sqlite3.connect(work / "twin" / "twin.db") as db:
+        return int(db.execute("SELECT coalesce(max(id), 0) FROM answers").fetchone()[0])
+
+
+def _outcomes(work: Path, after: int) -> dict[str, int]:
+    """The audit records of the run: refused by the question check, nothing on the topic
+    (mode none), held for comms review, answered with quotes or by the LLM."""
+    query = (
+        "SELECT mode, refused, needs_approval, count(*) FROM answers WHERE id > ? GROUP BY 1, 2, 3"
+    )
+    found: dict[str, int] = defaultdict(int)
+    with sqlite3.connect(work / "twin" / "twin.db") as db:
+        for mode, refused, held, n in db.execute(query, (after,)):
+            found["refused" if refused else "held for review" if held else mode] += n
+    return dict(found)
 
 
 def _cpu_seconds(pid: int) -> float:
