@@ -87,6 +87,7 @@ def test_an_answer_carries_her_words_sources_and_the_disclosure(
     )
     text = reply.choices[0].message.content or ""
     assert "harbour building in March" in text
+    assert [m.id for m in client.models.list()] == ["ceo-twin"]
     assert "Sources:\n[1] Office, 2026-01-01" in text
     assert text.endswith(corpus.settings.persona.disclosure)
     assert reply.choices[0].finish_reason == "stop" and reply.object == "chat.completion"

@@ -142,6 +142,23 @@ def test_a_document_with_no_text_anywhere_is_reported(ingested: Corpus, tmp_path
     assert "is gone: ingest it again or remove it (twin docs remove" in reason
 
 
+def test_the_command_names_what_it_could_not_rebuild(
+    ingested: Corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "docs" / "2026-05-01-board.md").unlink()
+    ingested.store.drop("exec")
+    SharedSystemClient.clear_system_cache()
+    if ingested.settings.database_url:
+        monkeypatch.setenv("TWIN__DATABASE_URL", ingested.settings.database_url)
+    result = CliRunner().invoke(main, ["reindex"])
+    assert result.exit_code == 1
+    board = next(d.id for d in ingested.documents() if d.title == "Board")
+    assert (
+        f"failed: document {board}: its chunks are not in the index and its file" in result.output
+    )
+    assert "rebuilt 3 partitions: 6 documents embedded" in result.output
+
+
 def test_a_killed_reindex_goes_on_where_it_stopped(ingested: Corpus) -> None:
     before = _results(ingested)
     env = {**os.environ, "TWIN_HOME": str(ingested.settings.home)}
