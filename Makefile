@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install vllm demo console test bench lint clean
+.PHONY: install vllm garak demo console test bench lint clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,21 @@ $(VLLM_STAMP):
 	touch $(VLLM_STAMP)
 
 vllm: $(VLLM_STAMP)
+
+# garak (the LLM vulnerability scanner) in its own virtualenv: it would clash with the main one's
+# pins (numpy<2 for mediapipe). `make garak` runs its injection and encoding probes against a
+# local `twin serve` (bench/garak_bench.py; not part of `make test`).
+GARAK_VENV := .venv-garak
+GARAK_STAMP := $(GARAK_VENV)/.installed
+
+$(GARAK_STAMP):
+	test -d $(GARAK_VENV) || $(PYTHON) -m venv $(GARAK_VENV)
+	$(GARAK_VENV)/bin/pip install -q --upgrade pip
+	$(GARAK_VENV)/bin/pip install -q torch==2.13.0 garak==0.17.1
+	touch $(GARAK_STAMP)
+
+garak: $(STAMP) $(GARAK_STAMP)
+	$(BIN)/python -m bench.garak_bench --garak $(GARAK_VENV)/bin/garak
 
 DEMO_QUESTIONS := samples/demo-questions.txt
 TWIN := $(BIN)/twin

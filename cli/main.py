@@ -11,6 +11,7 @@ from cli import (
     jobs,
     llm,
     persona,
+    reindex,
     render,
     serve,
     slack,
@@ -64,6 +65,7 @@ main.add_command(db.db)
 main.add_command(corpus.ingest)
 main.add_command(corpus.search)
 main.add_command(corpus.docs)
+main.add_command(reindex.reindex)
 main.add_command(render.render)
 main.add_command(ask.ask)
 main.add_command(ask.audit)

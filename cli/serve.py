@@ -73,18 +73,30 @@ def start_console(app: App, bot: Any) -> Any:
 
 def console_app(settings: Settings, corpus: Corpus, bot: Any, environ: Any = None) -> Any:
     """The console sharing the bot's pipeline, directory and review decisions (when there is
-    a bot), so a decision made in it is the Slack app's own."""
+    a bot), so a decision made in it is the Slack app's own; with the OpenAI-compatible
+    endpoint (web.openai_api) on the same pipeline."""
     from bot.web_reviews import WebReviews
+    from retrieval.access import ConfigGroups
     from web.console.app import create_console
+    from web.openai_api import openai_router
 
     if bot is None:
-        return create_console(settings, corpus=corpus, environ=environ)
-    services = bot.services
-    return create_console(
-        settings,
-        corpus=services.corpus,
-        answerer=services.answerer,
-        directory=services.directory,
-        reviews=WebReviews(services, bot.tenants),
-        environ=environ,
+        web = create_console(settings, corpus=corpus, environ=environ)
+        access = settings.access
+        groups_of = ConfigGroups(access.users, access.default_groups).groups_for
+    else:
+        services = bot.services
+        web = create_console(
+            settings,
+            corpus=services.corpus,
+            answerer=services.answerer,
+            directory=services.directory,
+            reviews=WebReviews(services, bot.tenants),
+            environ=environ,
+        )
+        groups_of = services.directory.groups_for
+    answerer = web.state.console.answerer
+    web.include_router(
+        openai_router(answerer, groups_of, os.environ if environ is None else environ)
     )
+    return web

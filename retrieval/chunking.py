@@ -7,7 +7,9 @@ heading (embedding_text), so that a chunk deep in a long letter still says what 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -86,4 +88,34 @@ def _chunk_of(group: list[Turn]) -> Chunk:
         speaker=", ".join(speakers) or None,
         start=group[0].start,
         end=group[-1].start,
+    )
+
+
+def chunk_metadata(
+    doc_id: int, version: int, audience: str, index: int, chunk: Chunk
+) -> dict[str, Any]:
+    """What the chunk store keeps beside a chunk's text (chunk_from_metadata reads it back)."""
+    meta: dict[str, Any] = {
+        "doc_id": doc_id,
+        "version": version,
+        "audience": audience,
+        "index": index,
+        "speaker": chunk.speaker,
+        "start": chunk.start,
+        "end": chunk.end,
+        "section": chunk.section,
+        "table": chunk.table or None,
+    }
+    return {key: value for key, value in meta.items() if value is not None}
+
+
+def chunk_from_metadata(text: str, meta: Mapping[str, Any]) -> Chunk:
+    """A stored chunk as it was chunked (its text and chunk_metadata)."""
+    return Chunk(
+        text=text,
+        speaker=meta.get("speaker"),
+        start=meta.get("start"),
+        end=meta.get("end"),
+        section=meta.get("section"),
+        table=bool(meta.get("table")),
     )

@@ -61,6 +61,7 @@ class Corpus:
         """Audiences that have at least one live document."""
         generation = self.generation()
         if self._audiences[0] != generation:
+            self.store.forget()  # a reindex may have replaced partitions
             with self.sessions() as session:
                 query = select(Document.audience).where(Document.version > 0).distinct()
                 self._audiences = (generation, sorted(session.scalars(query)))

@@ -15,14 +15,13 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from retrieval.access import normalize_audience, unknown_groups
-from retrieval.chunking import Chunk, chunk_document, embedding_text
+from retrieval.chunking import Chunk, chunk_document, chunk_metadata, embedding_text
 from retrieval.corpus import Corpus
 from retrieval.dates import Dated
 from retrieval.embeddings import pack
@@ -250,7 +249,8 @@ class Ingestor:
         version = (old.version if old else 0) + 1
         ids = [f"{doc_id}-v{version}-{i}" for i in range(len(pending.chunks))]
         metadatas = [
-            _chunk_metadata(doc_id, version, pending, i, c) for i, c in enumerate(pending.chunks)
+            chunk_metadata(doc_id, version, pending.audience, i, c)
+            for i, c in enumerate(pending.chunks)
         ]
         texts = [c.text for c in pending.chunks]
         self.corpus.store.add(pending.audience, ids, embeddings, texts, metadatas)
@@ -352,23 +352,6 @@ def _register(corpus: Corpus, pending: _Pending) -> int:
         session.add(row)
         session.commit()
         return row.id
-
-
-def _chunk_metadata(
-    doc_id: int, version: int, pending: _Pending, index: int, chunk: Chunk
-) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "doc_id": doc_id,
-        "version": version,
-        "audience": pending.audience,
-        "index": index,
-        "speaker": chunk.speaker,
-        "start": chunk.start,
-        "end": chunk.end,
-        "section": chunk.section,
-        "table": chunk.table or None,
-    }
-    return {key: value for key, value in meta.items() if value is not None}
 
 
 def _reason(exc: BaseException) -> str:

@@ -96,7 +96,8 @@ class LexicalIndex:
             return self._partitions[audience]
 
     def _fingerprint(self, audience: str) -> str:
-        """The live documents of an audience, with their versions."""
+        """The live documents of an audience, with their versions, and the partition's
+        collection (a new one after `twin reindex`)."""
         query = (
             select(Document.id, Document.version)
             .where(Document.audience == audience, Document.version > 0)
@@ -104,7 +105,8 @@ class LexicalIndex:
         )
         with self.corpus.sessions() as session:
             rows = session.execute(query).all()
-        return hashlib.sha1(repr(rows).encode()).hexdigest()
+        collection = self.corpus.store.collection(audience).id
+        return hashlib.sha1(repr((rows, str(collection))).encode()).hexdigest()
 
     def _build(self, audience: str, fingerprint: str) -> _Partition:
         collection = self.corpus.store.collection(audience)

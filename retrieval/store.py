@@ -7,6 +7,7 @@ chromadb's filtered query is ~90x slower than an unfiltered one at 100k chunks (
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
-from chromadb.errors import ChromaError
+from chromadb.errors import ChromaError, NotFoundError
 
 from retrieval.embeddings import Vector
 
@@ -61,6 +62,9 @@ def make_client(chroma_url: str, home: Path) -> ClientAPI:
 # does not outlive its delete (retrieval.erasure). It costs about 1 ms per chunk written.
 PURGE_AFTER_EVERY_WRITE = {"sync_threshold": 1}
 
+STAGING_SUFFIX = "-reindex"  # a partition being rebuilt by retrieval.reindex
+PAGE = 5000
+
 
 class ChunkStore:
     def __init__(self, client: ClientAPI, prefix: str, hnsw: dict[str, int] | None = None) -> None:
@@ -69,25 +73,37 @@ class ChunkStore:
         self.hnsw = hnsw or {}  # chromadb's HNSW settings for new partitions
         self._collections: dict[str, Collection] = {}
 
-    def collection(self, audience: str) -> Collection:
+    def name(self, audience: str, staging: bool = False) -> str:
+        """The partition's collection name; `staging`: the one a reindex builds beside it."""
+        digest = hashlib.sha1(audience.encode()).hexdigest()[:16]
+        return f"{self.prefix}-{digest}{STAGING_SUFFIX if staging else ''}"
+
+    def collection(self, audience: str, staging: bool = False) -> Collection:
+        if staging:
+            return self._open(self.name(audience, staging=True), audience)
         if audience not in self._collections:
-            digest = hashlib.sha1(audience.encode()).hexdigest()[:16]
-            name = f"{self.prefix}-{digest}"
-            hnsw = {"space": "cosine", **self.hnsw, **PURGE_AFTER_EVERY_WRITE}
-            try:
-                collection = self.client.get_or_create_collection(
-                    name,
-                    embedding_function=None,
-                    configuration=cast(Any, {"hnsw": hnsw}),
-                    metadata={"audience": audience},
-                )
-            except ChromaError as error:  # another process created it a moment ago
-                if "already exists" not in str(error):
-                    raise
-                collection = self.client.get_collection(name, embedding_function=None)
-            _purge_after_every_write(collection)
-            self._collections[audience] = collection
+            self._collections[audience] = self._open(self.name(audience), audience)
         return self._collections[audience]
+
+    def forget(self) -> None:
+        """Open each partition again on next use (another process may have replaced it)."""
+        self._collections.clear()
+
+    def _open(self, name: str, audience: str) -> Collection:
+        hnsw = {"space": "cosine", **self.hnsw, **PURGE_AFTER_EVERY_WRITE}
+        try:
+            collection = self.client.get_or_create_collection(
+                name,
+                embedding_function=None,
+                configuration=cast(Any, {"hnsw": hnsw}),
+                metadata={"audience": audience},
+            )
+        except ChromaError as error:  # another process created it a moment ago
+            if "already exists" not in str(error):
+                raise
+            collection = self.client.get_collection(name, embedding_function=None)
+        _purge_after_every_write(collection)
+        return collection
 
     def add(
         self,
@@ -96,9 +112,10 @@ class ChunkStore:
         embeddings: list[np.ndarray],
         texts: list[str],
         metadatas: list[dict[str, Any]],
+        staging: bool = False,
     ) -> None:
         """Upsert in batches within the client's (or server's) max batch size."""
-        collection = self.collection(audience)
+        collection = self.collection(audience, staging)
         size = self.max_batch
         for start in range(0, len(ids), size):
             end = start + size
@@ -108,6 +125,51 @@ class ChunkStore:
                 documents=texts[start:end],
                 metadatas=metadatas[start:end],  # type: ignore[arg-type]
             )
+
+    def drop(self, audience: str, staging: bool = False) -> None:
+        """Delete a partition's collection (or its staging collection), if it exists."""
+        if not staging:
+            self._collections.pop(audience, None)
+        with contextlib.suppress(NotFoundError, ValueError):
+            self.client.delete_collection(self.name(audience, staging))
+
+    def swap_in(self, audience: str) -> None:
+        """The staging collection becomes the partition: the live one is deleted, the staging
+        one renamed. Interrupted in between, the partition is missing until this runs again."""
+        staging = self.client.get_collection(self.name(audience, True), embedding_function=None)
+        self.drop(audience)
+        staging.modify(name=self.name(audience))
+
+    def staged(self) -> list[str]:
+        """Audiences with a staging collection (a reindex under way)."""
+        found = []
+        for collection in self.client.list_collections():
+            if collection.name.startswith(f"{self.prefix}-") and collection.name.endswith(
+                STAGING_SUFFIX
+            ):
+                found.append(str((collection.metadata or {}).get("audience")))
+        return sorted(found)
+
+    def ids(self, audience: str, staging: bool = False) -> set[str]:
+        """Every chunk id in a partition (or its staging collection)."""
+        collection = self.collection(audience, staging)
+        found: set[str] = set()
+        while batch := collection.get(include=[], limit=PAGE, offset=len(found))["ids"]:
+            found.update(batch)
+        return found
+
+    def chunks_of(
+        self, audience: str, doc_id: int, version: int
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The text and metadata of a document version's chunks in its partition, in order."""
+        where = {"$and": [{"doc_id": doc_id}, {"version": version}]}
+        result = self.collection(audience).get(
+            where=cast(Any, where), include=["documents", "metadatas"]
+        )
+        rows = zip(result["documents"] or [], result["metadatas"] or [], strict=True)
+        return sorted(
+            ((text, dict(meta)) for text, meta in rows), key=lambda row: int(row[1]["index"])
+        )
 
     @cached_property
     def max_batch(self) -> int:
