@@ -23,7 +23,16 @@ from bot.services import Services
 from bot.slack_client import web_client
 from twin.settings import Settings
 
-__all__ = ["EVENTS_PATH", "Bot", "HttpServer", "MissingToken", "Tokens", "build_bot", "read_tokens"]
+__all__ = [
+    "EVENTS_PATH",
+    "Bot",
+    "HttpServer",
+    "MissingToken",
+    "Tokens",
+    "build_bot",
+    "read_tokens",
+    "worker_services",
+]
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +92,14 @@ def build_bot(settings: Settings, tokens: Tokens, **services: Any) -> Bot:
     return Bot(built, create_app(built, secret), tokens)
 
 
+def worker_services(settings: Settings, bot_token: str, **services: Any) -> Services:
+    """The services a `twin worker` runs tasks with (no HTTP app, no signing secret)."""
+    slack = settings.slack
+    return Services(
+        settings, web_client(bot_token, slack.api_base_url, slack.api_retries), **services
+    )
+
+
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -130,7 +147,7 @@ def run(bot: Bot, host: str, port: int, stop: threading.Event) -> None:
     """Serve until `stop` is set: Socket Mode or HTTP, with the housekeeping thread."""
     bot.services.answerer.warm_up()
     housekeeper = bot.services.housekeeper().start()
-    bot.services.video.start_worker()  # jobs queued before a restart are taken up again
+    bot.services.video.resume()  # in-process: render jobs left by a stopped process
     try:
         if bot.tokens.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler

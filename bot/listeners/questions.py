@@ -5,18 +5,19 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App, Assistant
+from slack_bolt import Ack, App, Assistant
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.admin import CorpusAdmin
-from bot.asking import Asker
 from bot.listeners.common import ack_only
 from bot.questions import Place, Question, thread_key
+from bot.tasks import ANSWER, question_args
 from twin.models import Thread
 
 if TYPE_CHECKING:
     from twin.sections.slack import SlackSettings
+    from twin.tasks import TaskRunner
 
 __all__ = ["register"]
 
@@ -55,29 +56,43 @@ def _known_thread(sessions: sessionmaker[Session], channel: str, thread_ts: str)
         return session.get(Thread, thread_key(channel, thread_ts)) is not None
 
 
+def event_key(body: dict[str, Any], event: dict[str, Any]) -> str:
+    """The question's delivery key: the Events API event id (Slack's retries keep it)."""
+    if body.get("event_id"):
+        return f"event:{body['event_id']}"
+    return f"message:{event.get('channel')}:{event.get('ts')}"
+
+
 def register(
     app: App,
-    asker: Asker,
+    tasks: TaskRunner,
     admin: CorpusAdmin,
     sessions: sessionmaker[Session],
     slack: SlackSettings,
 ) -> None:
-    def ask(client: WebClient, event: dict[str, Any], place: Place) -> None:
+    """Questions are handed to the answer task before the ack: once Slack has its ack, the
+    question is with the task engine (the broker, when there is one), not in this process."""
+
+    def ask(ack: Ack, body: dict[str, Any], event: dict[str, Any], place: Place) -> None:
         text = question_text(event.get("text", ""))
         if text:
-            asker.ask(client, Question(text, event["user"], place))
+            question = Question(text, event["user"], place)
+            tasks.dispatch(ANSWER, question_args(question), event_key(body, event))
+        ack()
 
-    def answer_dm(event: dict[str, Any], client: WebClient) -> None:
-        ask(client, event, Place(event["channel"], event["ts"], True, event.get("team")))
+    def answer_dm(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
+        ask(ack, body, event, Place(event["channel"], event["ts"], True, event.get("team")))
 
-    def answer_mention(event: dict[str, Any], client: WebClient) -> None:
+    def answer_mention(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
         thread = event.get("thread_ts") or event["ts"]
-        ask(client, event, Place(event["channel"], thread, False, event.get("team")))
+        ask(ack, body, event, Place(event["channel"], thread, False, event.get("team")))
 
-    def answer_follow_up(event: dict[str, Any], client: WebClient) -> None:
-        if _known_thread(sessions, event["channel"], event["thread_ts"]):
-            place = Place(event["channel"], event["thread_ts"], False, event.get("team"))
-            ask(client, event, place)
+    def answer_follow_up(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if not _known_thread(sessions, event["channel"], event["thread_ts"]):
+            ack()
+            return
+        place = Place(event["channel"], event["thread_ts"], False, event.get("team"))
+        ask(ack, body, event, place)
 
     def uploads(event: dict[str, Any]) -> bool:
         return admin.accepts_uploads_in(event["channel"], event.get("channel_type"))
@@ -86,20 +101,20 @@ def register(
         admin.offer(client, event)
 
     person = [from_a_person]
-    app.event("app_mention", matchers=person)(ack=ack_only, lazy=[answer_mention])
+    app.event("app_mention", matchers=person)(answer_mention)
     app.event({"type": "message", "subtype": "file_share"}, matchers=[*person, uploads])(
         ack=ack_only, lazy=[offer_ingest]
     )
-    app.event({"type": "message", "subtype": None}, matchers=[*person, is_dm])(
-        ack=ack_only, lazy=[answer_dm]
-    )
+    app.event({"type": "message", "subtype": None}, matchers=[*person, is_dm])(answer_dm)
     app.event({"type": "message", "subtype": None}, matchers=[*person, in_channel_thread])(
-        ack=ack_only, lazy=[answer_follow_up]
+        answer_follow_up
     )
-    app.use(assistant(asker, sessions, slack))
+    app.use(assistant(tasks, sessions, slack))
 
 
-def assistant(asker: Asker, sessions: sessionmaker[Session], slack: SlackSettings) -> Assistant:
+def assistant(
+    tasks: TaskRunner, sessions: sessionmaker[Session], slack: SlackSettings
+) -> Assistant:
     """Slack's AI assistant surface: greeting, suggested prompts, status, thread title."""
     pane = Assistant()
 
@@ -111,7 +126,9 @@ def assistant(asker: Asker, sessions: sessionmaker[Session], slack: SlackSetting
             set_suggested_prompts(prompts=prompts, title="Try asking")
 
     @pane.user_message
-    def answer(payload: dict[str, Any], client: WebClient, set_status: Any, set_title: Any) -> None:
+    def answer(
+        body: dict[str, Any], payload: dict[str, Any], set_status: Any, set_title: Any
+    ) -> None:
         text = question_text(payload.get("text", ""))
         if not text or payload.get("bot_id"):
             return
@@ -120,6 +137,7 @@ def assistant(asker: Asker, sessions: sessionmaker[Session], slack: SlackSetting
             set_title(text[:80])
         set_status("is thinking…")
         place = Place(channel, thread_ts, private=True, team=payload.get("team"))
-        asker.ask(client, Question(text, payload["user"], place))
+        question = Question(text, payload["user"], place)
+        tasks.dispatch(ANSWER, question_args(question), event_key(body, payload))
 
     return pane

@@ -1,0 +1,46 @@
+"""The bot's tasks: answering a question after the ack, rendering a video reply, ingesting an
+admin's upload. Each is a handler on the process's Services, run by name through
+`twin.tasks` (in-process, or by `twin worker` processes through the broker), with JSON
+arguments only."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from bot.questions import Place, Question
+from twin.tasks import Handler
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+__all__ = ["ANSWER", "INGEST", "RENDER", "SLACK", "handlers", "question_args", "question_of"]
+
+ANSWER = "twin.answer"
+RENDER = "twin.render"
+INGEST = "twin.ingest"
+SLACK = "slack"  # the render task's publisher for video replies
+
+
+def question_args(question: Question) -> dict[str, Any]:
+    return asdict(question)
+
+
+def question_of(args: dict[str, Any]) -> Question:
+    return Question(args["text"], args["user"], Place(**args["place"]))
+
+
+def handlers(services: Services) -> dict[str, Handler]:
+    """The task handlers of `services` (a `twin serve` process or a `twin worker`)."""
+
+    def answer(question: dict[str, Any], key: str) -> None:
+        services.asker.ask(services.client, question_of(question), key)
+
+    def render(job_id: int, publisher: str = "") -> None:
+        """`publisher` "slack": into the job's thread; "": render.jobs.publisher."""
+        services.video.run_job(job_id, slack=publisher == SLACK)
+
+    def ingest(user: str, file: dict[str, Any], audience: list[str], kind: str) -> None:
+        services.admin.ingest(services.client, user, file, audience, kind)
+
+    return {ANSWER: answer, RENDER: render, INGEST: ingest}
