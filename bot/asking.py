@@ -156,10 +156,12 @@ class Asker:
         self._auto_video(client, question, answer)
         return POSTED, posted
 
-    def ask_privately(self, question: Question, tell: Callable[[str], None]) -> Answer | None:
+    def ask_privately(
+        self, question: Question, tell: Callable[[str], None], *, limit: bool = True
+    ) -> Answer | None:
         """A slash command: the answer, not posted (the caller responds ephemerally); None when
         the asker is rate limited (`tell` gets the notice)."""
-        if not self._admitted(question, tell):
+        if not self._admitted(question, tell, limit=limit):
             return None
         groups = self.directory.groups_for(question.user)
         return self.answerer.answer(question.text, question.user, groups)

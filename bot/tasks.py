@@ -14,9 +14,19 @@ from twin.tasks import Handler
 if TYPE_CHECKING:
     from bot.services import Services
 
-__all__ = ["ANSWER", "INGEST", "RENDER", "SLACK", "handlers", "question_args", "question_of"]
+__all__ = [
+    "ANSWER",
+    "COMMAND",
+    "INGEST",
+    "RENDER",
+    "SLACK",
+    "handlers",
+    "question_args",
+    "question_of",
+]
 
 ANSWER = "twin.answer"
+COMMAND = "twin.command"  # the answer to the slash command, through its response_url
 RENDER = "twin.render"
 INGEST = "twin.ingest"
 SLACK = "slack"  # the render task's publisher for video replies
@@ -36,6 +46,11 @@ def handlers(services: Services) -> dict[str, Handler]:
     def answer(question: dict[str, Any], key: str) -> None:
         services.asker.ask(services.client, question_of(question), key)
 
+    def command(question: dict[str, Any], response_url: str, key: str) -> None:
+        from bot.slash import answer_command
+
+        answer_command(services.asker, services.client, question_of(question), response_url, key)
+
     def render(job_id: int, publisher: str = "") -> None:
         """`publisher` "slack": into the job's thread; "": render.jobs.publisher."""
         services.video.run_job(job_id, slack=publisher == SLACK)
@@ -43,4 +58,4 @@ def handlers(services: Services) -> dict[str, Handler]:
     def ingest(user: str, file: dict[str, Any], audience: list[str], kind: str) -> None:
         services.admin.ingest(services.client, user, file, audience, kind)
 
-    return {ANSWER: answer, RENDER: render, INGEST: ingest}
+    return {ANSWER: answer, COMMAND: command, RENDER: render, INGEST: ingest}

@@ -18,6 +18,7 @@ from bot.deliveries import Deliveries
 from bot.tasks import RENDER
 from render.consent import ConsentRegistry
 from render.jobs import RenderQueue
+from twin.models import SlackEvent
 from twin.tasks import CeleryTasks
 
 bot_factory = bot_fixtures.bot_factory
@@ -25,10 +26,10 @@ workspace = bot_fixtures.workspace
 celery_queue = task_fixtures.celery_queue
 workers = task_fixtures.workers  # fixtures
 
-pytestmark = [
-    pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TWIN_TEST_DATABASE_URL)"),
-    pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
-]
+on_postgresql = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+needs_postgresql = pytest.mark.skipif(
+    not PG_URL, reason="needs PostgreSQL (TWIN_TEST_DATABASE_URL)"
+)
 
 STARTUP = 90  # a worker loads the embedding model before it takes tasks (slow on a busy machine)
 
@@ -37,6 +38,8 @@ def answers_in(slack, channel: str, thread_ts: str) -> list[dict]:
     return [m for m in slack.thread(channel, thread_ts) if is_answer(m)]
 
 
+@needs_postgresql
+@on_postgresql
 def test_a_question_is_answered_by_a_worker_process(
     workspace, bot_factory, database_url, celery_queue, workers: Workers
 ):
@@ -62,6 +65,8 @@ def test_a_question_is_answered_by_a_worker_process(
     wait_until(lambda: "twin.answer" in workers.log("w1"), 10, "the worker's log of the task")
 
 
+@needs_postgresql
+@on_postgresql
 def test_a_killed_worker_s_answer_is_posted_once_by_the_next(
     workspace, bot_factory, database_url, celery_queue, workers: Workers
 ):
@@ -97,6 +102,8 @@ def test_a_killed_worker_s_answer_is_posted_once_by_the_next(
     assert [c.args["ts"] for c in slack.calls("chat.delete")] == [partial]
 
 
+@needs_postgresql
+@on_postgresql
 def test_a_render_job_runs_on_a_worker_and_survives_its_kill(
     make_settings, database_url, celery_queue, workers: Workers
 ):
@@ -131,3 +138,14 @@ def test_a_render_job_runs_on_a_worker_and_survives_its_kill(
     published = [d for d in map(json.loads, lines) if d["event"] == "published"]
     assert [(d["job"], d["target"]) for d in published] == [(job.id, {"ticket": "T-1"})]
     assert workers.stop("second") == 0
+
+
+def test_an_event_whose_task_cannot_be_published_is_not_acknowledged(workspace, bot_factory):
+    """The broker is down: no ack, and the event id is given back, so Slack's retry is taken."""
+    slack, people = workspace
+    harness = bot_factory(env={"TASKS__BROKER_URL": "amqp://guest:guest@127.0.0.1:9//"})
+    delivery = slack.dm(people.alice, "How long is parental leave?")
+    assert delivery.status == 500
+    with harness.services.sessions() as session:
+        assert session.get(SlackEvent, delivery.payload["event_id"]) is None
+    assert slack.calls("chat.startStream") == [] and slack.calls("chat.postMessage") == []

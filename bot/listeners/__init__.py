@@ -20,7 +20,7 @@ __all__ = ["register"]
 
 def register(app: App, s: Services) -> None:
     questions.register(app, s.tasks, s.admin, s.sessions, s.slack)
-    commands.register(app, s.asker, s.approvals, s.poster, s.admin, s.slack)
+    commands.register(app, s.tasks, s.admin, s.slack)
     feedback.register(app, s.feedback, s.video, s.poster, s.sessions)
     reviews.register(app, s.approvals, s.approvals_store, s.edits, s.slack.review_channel)
     admin.register(app, s.admin, s.tasks)
