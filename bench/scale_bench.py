@@ -72,7 +72,8 @@ class Stack:
             return subprocess.Popen([TWIN, *args], env=self.env, stdout=log, stderr=log)
 
     def start_worker(self, name: str) -> None:
-        self.workers[name] = self.start(name, "worker", "--name", name)
+        unique = f"{name}-{uuid.uuid4().hex[:4]}"
+        self.workers[name] = self.start(name, "worker", "--name", unique)
 
     def stop(self) -> None:
         for process in [*self.web, *self.workers.values()]:
@@ -213,6 +214,7 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "final answer p50 / p95 s",
         "clips posted",
         "clip p50 / p95 s",
+        "answers / renders run again",
     ]
     rows = [
         [
@@ -225,6 +227,7 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
             f"{percentile(r['final'], 0.5):.1f} / {percentile(r['final'], 0.95):.1f}",
             f"{r['clips']}/{r['videos']}",
             f"{percentile(r['clip'], 0.5):.1f} / {percentile(r['clip'], 0.95):.1f}",
+            f"{r['retried'][0]} / {r['retried'][1]}",
         ]
         for r in results
     ]

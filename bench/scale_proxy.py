@@ -23,12 +23,16 @@ FORWARDED = (
 )
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # the whole burst at once
+
+
 class RoundRobin:
     def __init__(self, upstreams: list[str]) -> None:
         self.upstreams = itertools.cycle(upstreams)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

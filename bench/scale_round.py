@@ -9,6 +9,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
+
 TIMEOUT = 900  # seconds a round may take before what is missing counts as lost
 
 
@@ -49,11 +51,11 @@ def prepare_videos(slack: Any, questions: list[str], count: int, tag: str) -> li
 
 
 def burst(
-    slack: Any, questions: list[str], count: int, videos: list[tuple], tag: str
+    slack: Any, questions: list[str], count: int, videos: list[tuple], tag: str, sent: list[Sent]
 ) -> list[Sent]:
-    """Send every question and video click at once (one thread each); returns what was sent."""
+    """Send every question and video click at once (one thread each); `sent` gets each as it
+    is acknowledged (a killer thread watches it)."""
     askers = [slack.add_user(f"asker-{tag}-{n}") for n in range(count)]
-    sent: list[Sent] = []
     lock = threading.Lock()
     start = threading.Barrier(len(askers) + len(videos))
 
@@ -89,9 +91,9 @@ def killer(stack: Any, name: str, sent: list[Sent], after: int) -> threading.Thr
 
     def run() -> None:
         slack = stack.slack
-        questions = [s for s in sent if s.kind == "question"]
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
+            questions = [s for s in list(sent) if s.kind == "question"]
             done = sum(bool(answers(slack, s.channel, s.thread_ts)) for s in questions)
             if done >= after:
                 stack.workers[name].kill()
@@ -120,18 +122,34 @@ def run_round(
     name = "one worker killed mid-run" if kill else "all workers up"
     print(f"round: {name}", flush=True)
     videos = prepare_videos(slack, questions, video_count, tag)
+    for clip in (stack.home / "clips").rglob("*.mp4"):
+        clip.unlink()  # the same answers as last round: render them again, not from the cache
+    retried_before = retried(stack)
     uploads_before = len(slack.calls("files.completeUploadExternal"))
     sent_holder: list[Sent] = []
     watcher = killer(stack, kill, sent_holder, max(1, count // 5)) if kill else None
-    sent = burst(slack, questions, count, videos, tag)
-    sent_holder.extend(sent)
+    sent = burst(slack, questions, count, videos, tag, sent_holder)
     deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline and not settled(slack, sent, uploads_before + video_count):
         time.sleep(0.5)
     if watcher is not None:
         watcher.join(5)
         stack.start_worker(kill)  # for a next round
-    return measure(slack, sent, name, uploads_before)
+    result = measure(slack, sent, name, uploads_before)
+    now = retried(stack)
+    result["retried"] = [now[0] - retried_before[0], now[1] - retried_before[1]]
+    return result
+
+
+def retried(stack: Any) -> tuple[int, int]:
+    """Answer tasks and render jobs that took more than one attempt, so far."""
+    url = stack.env["TWIN__DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url) as conn:
+        counts = [
+            conn.execute(f"SELECT count(*) FROM {table} WHERE attempts > 1").fetchone()
+            for table in ("answer_deliveries", "render_jobs")
+        ]
+    return int(counts[0][0]) if counts[0] else 0, int(counts[1][0]) if counts[1] else 0
 
 
 def measure(slack: Any, sent: list[Sent], name: str, uploads_before: int) -> dict[str, Any]:

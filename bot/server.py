@@ -103,6 +103,7 @@ def worker_services(settings: Settings, bot_token: str, **services: Any) -> Serv
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256  # Slack sends bursts; the default backlog of 5 resets them
 
 
 class _QuietHandler(WSGIRequestHandler):

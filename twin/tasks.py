@@ -131,6 +131,7 @@ def celery_app(settings: TaskSettings, handlers: Mapping[str, Handler] | None = 
         task_serializer="json",
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
+        worker_enable_remote_control=False,  # no pidbox queue: workers are never steered
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,
     )
