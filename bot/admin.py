@@ -1,8 +1,9 @@
 """Corpus admin in Slack: files uploaded by admins are ingested; `/twin-admin` does the rest.
 
-An admin uploads a file in a DM to the bot (or in slack.admin_channel); the bot offers a button
-that opens a modal to choose the audience and kind; on submit it downloads the file from
-url_private with the bot token, ingests it and reports back. Everyone else is refused.
+An admin drops a file in a DM to the bot, the assistant pane (or slack.admin_channel); the bot
+offers "Choose audience…" (a modal for the audience and kind) and "Ignore"; on submit it reads
+the file with files.info, downloads it from url_private with the bot token, ingests it with the
+Ingestor the CLI uses and reports back. Nobody else is offered anything.
 """
 
 from __future__ import annotations
@@ -56,19 +57,26 @@ class CorpusAdmin:
 
     # -- uploads -------------------------------------------------------------------------------
 
-    def offer(self, client: WebClient, event: dict[str, Any]) -> None:
-        """A file shared where uploads are taken: offer to ingest it, or refuse a non-admin."""
-        user, channel = event["user"], event["channel"]
-        private = event.get("channel_type") == "im"
-        thread_ts = event.get("thread_ts") or event["ts"]
-        if not self.is_admin(user):
-            self._say(client, channel, user, private, thread_ts, text=notices.NOT_ADMIN)
-            return
+    def offer(self, client: WebClient, event: dict[str, Any]) -> bool:
+        """Offer to ingest the files of an admin's upload (a DM, the assistant pane or the admin
+        channel); False, offering nothing, when the uploader is not an admin."""
+        if not self.is_admin(event["user"]):
+            return False
         for file in event.get("files", []):
             blocks = ingest_offer_blocks(file["id"], file.get("name", file["id"]))
-            self._say(
-                client, channel, user, private, thread_ts, text="Add this file?", blocks=blocks
-            )
+            self._reply(client, event, "Add this file?", blocks)
+        return True
+
+    def refuse(self, client: WebClient, event: dict[str, Any]) -> None:
+        """Tell a non-admin who uploaded a file that only admins add what the twin knows."""
+        self._reply(client, event, notices.NOT_ADMIN)
+
+    def _reply(
+        self, client: WebClient, event: dict[str, Any], text: str, blocks: list[Any] | None = None
+    ) -> None:
+        private = event.get("channel_type") == "im"
+        thread_ts = event.get("thread_ts") or event["ts"]
+        self._say(client, event["channel"], event["user"], private, thread_ts, text, blocks)
 
     def open_modal(
         self, client: WebClient, trigger_id: str, user: str, file_id: str, where: dict[str, Any]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.authorize import Authorize
+from slack_sdk import WebClient
 
 from bot.listeners import register
 
@@ -19,15 +22,23 @@ __all__ = ["create_app"]
 log = logging.getLogger(__name__)
 
 
-def create_app(services: Services, signing_secret: str = "") -> App:
+def create_app(
+    services: Services,
+    signing_secret: str = "",
+    *,
+    authorize: Authorize | None = None,
+    client: WebClient | None = None,
+) -> App:
     """A sync bolt App on `services.client`. `signing_secret` verifies HTTP requests (Socket
     Mode needs none). A listener's own function runs before the response (process before
     response), so a question is with the task engine before Slack has its ack (and a task that
     cannot be handed on is answered 500: Slack retries); listeners keep to quick steps there
     (hand on a task, open a modal, check an edit) and do the rest in lazy functions, on a pool
-    of slack.listener_threads threads."""
+    of slack.listener_threads threads. An OAuth install's workspace bot (bot.tenants) passes
+    its `authorize` and a tokenless `client` instead."""
     app = App(
-        client=services.client,
+        client=client or services.client,
+        authorize=cast("Callable[..., AuthorizeResult] | None", authorize),
         signing_secret=signing_secret,
         request_verification_enabled=bool(signing_secret),
         process_before_response=True,

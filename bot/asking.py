@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.admission import Admission
 from bot.blocks import notices
@@ -119,6 +119,7 @@ class Asker:
         reply = self._reply(client, question, run)
         allowed = question.place.private or self.poster.reads_only_public(groups)
         gate = StreamGate(self.policy, question.text, allowed, self.classifier)
+        self._status(client, question, thinking=True)
         answer = self.answerer.answer(
             question.text,
             question.user,
@@ -127,6 +128,7 @@ class Asker:
             on_token=gate.wrap(reply.append),
             on_reset=reply.reset,
         )
+        self._status(client, question, thinking=False)
         if not self.once.may_post(run):
             reply.discard()  # a later run of this task posts the answer
             return None
@@ -193,6 +195,22 @@ class Asker:
             interval_s=self.slack.update_interval_s,
             on_start=self.once.partial_recorder(run),
         )
+
+    @staticmethod
+    def _status(client: WebClient, question: Question, *, thinking: bool) -> None:
+        """Show (or clear) the thread's loading status, in channels as in the assistant pane;
+        Slack also clears it when the answer's first message is posted."""
+        place = question.place
+        assert place.thread_ts is not None
+        try:
+            client.assistant_threads_setStatus(
+                channel_id=place.channel,
+                thread_ts=place.thread_ts,
+                status=notices.STATUS if thinking else "",
+                loading_messages=list(notices.LOADING) if thinking else None,
+            )
+        except SlackClientError as exc:
+            log.info("could not set the thread's status: %s", exc)
 
     @staticmethod
     def _tell_limited(client: WebClient, question: Question, text: str) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-# Buttons under an answer.
-HELPFUL = "feedback_helpful"
-NOT_HELPFUL = "feedback_not_helpful"
+# Buttons under an answer (FEEDBACK: Slack's feedback_buttons, values "helpful:ID" /
+# "not_helpful:ID").
+FEEDBACK = "answer_feedback"
 VIDEO_REPLY = "video_reply"
 SHARE_ANSWER = "share_answer"  # under an ephemeral /ask-<name> answer
 
@@ -14,8 +14,9 @@ EDIT_APPROVE = "approval_edit"
 REJECT = "approval_reject"
 VIEW_DRAFT = "approval_view_draft"  # on a card whose draft cites restricted documents
 
-# Corpus admin: the button offered for an uploaded file.
+# Corpus admin: the buttons offered for an uploaded file.
 INGEST_FILE = "ingest_file"
+IGNORE_FILE = "ignore_file"
 
 # Modals (callback IDs) and their inputs (block ID, action ID).
 FEEDBACK_MODAL = "feedback_comment"
@@ -31,3 +32,19 @@ INGEST_KIND = ("kind", "choice")
 
 # Metadata event type on answer messages (lets a thread be recognised as the twin's).
 ANSWER_EVENT = "twin_answer"
+
+# The bot scopes an OAuth install asks for: exactly deploy/slack/manifest.yaml's (a test
+# checks), which the Web API calls the bot makes need.
+BOT_SCOPES = (
+    "app_mentions:read",
+    "assistant:write",
+    "channels:history",
+    "groups:history",
+    "im:history",
+    "chat:write",
+    "commands",
+    "files:read",
+    "files:write",
+    "users:read",
+    "usergroups:read",
+)

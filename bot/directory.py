@@ -5,7 +5,8 @@ handle of every Slack user group they belong to (so a document with audience "ex
 the members of @exec). Membership comes from one usergroups.list(include_users=true) call,
 cached for slack.groups_cache_s. One thread refreshes a stale cache while the others go on
 with what is cached (only the very first load is waited for). When Slack cannot be asked and
-nothing is cached, a user gets only the default groups: access fails closed.
+nothing is cached, a user gets only the default groups: access fails closed. People's names
+(for the web console) come from users.info, cached per person for the same time.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class SlackDirectory:
         self._loaded_at: float | None = None
         self._refreshing = False
         self._first_load = threading.Event()
+        self._names: dict[str, tuple[float, str | None]] = {}  # user -> (read at, name)
 
     # -- access control ------------------------------------------------------------------------
 
@@ -84,6 +86,27 @@ class SlackDirectory:
         if handle_or_id in handles:
             return handle_or_id
         return self._id_of(handle_or_id, handles)
+
+    # -- names ---------------------------------------------------------------------------------
+
+    def name_of(self, user: str) -> str | None:
+        """The person's name as Slack shows it (real name, else display name or handle); None
+        when Slack does not know them or cannot be asked (tried again after the TTL)."""
+        with self._lock:
+            cached = self._names.get(user)
+        if cached and self.clock() - cached[0] < self.ttl_s:
+            return cached[1]
+        try:
+            record = self.client.users_info(user=user)["user"]
+            profile = record.get("profile") or {}
+            found = record.get("real_name") or profile.get("display_name") or record.get("name")
+            name = str(found) if found else None
+        except (SlackClientError, OSError) as exc:
+            log.info("cannot read the name of %s (%s)", user, exc)
+            name = None
+        with self._lock:
+            self._names[user] = (self.clock(), name)
+        return name
 
     # -- the cache -----------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from twin.models import SlackOutbox
 
-__all__ = ["OUTBOX_EVENT", "Outbox", "OutboxMessage"]
+__all__ = ["OUTBOX_EVENT", "Outbox", "OutboxMessage", "of_workspace"]
 
 log = logging.getLogger(__name__)
 
@@ -53,20 +53,33 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def of_workspace(column: Any, workspace: str | None) -> Any:
+    """Rows of `workspace` (an OAuth-installed workspace's key; None: the single-token app's)."""
+    return column.is_(None) if workspace is None else column == workspace
+
+
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Outbox:
     def __init__(
-        self, sessions: sessionmaker[Session], *, lease_s: float = 60, max_attempts: int = 8
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        lease_s: float = 60,
+        max_attempts: int = 8,
+        workspace: str | None = None,
     ) -> None:
         self.sessions = sessions
+        self.workspace = workspace  # posts only this workspace's messages (bot.tenants)
         self.lease_s = lease_s  # a row in `sending` longer than this was left by a dead process
         self.max_attempts = max_attempts
 
     @staticmethod
-    def add(session: Session, batch: str, messages: list[OutboxMessage]) -> None:
+    def add(
+        session: Session, batch: str, messages: list[OutboxMessage], workspace: str | None = None
+    ) -> None:
         """Queue `messages` in the caller's transaction (so they exist iff it commits)."""
         now = _now()
         for m in messages:
@@ -83,6 +96,7 @@ class Outbox:
                     next_at=now,
                     error="",
                     created_at=now,
+                    workspace=workspace,
                 )
             )
 
@@ -118,7 +132,8 @@ class Outbox:
         with self.sessions() as session:
             query = select(SlackOutbox).where(
                 ((SlackOutbox.status == PENDING) & (SlackOutbox.next_at <= now))
-                | ((SlackOutbox.status == SENDING) & (SlackOutbox.claimed_at <= stale))
+                | ((SlackOutbox.status == SENDING) & (SlackOutbox.claimed_at <= stale)),
+                of_workspace(SlackOutbox.workspace, self.workspace),
             )
             return list(session.scalars(query.order_by(SlackOutbox.id)))
 

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-__all__ = ["Place", "Question", "thread_key"]
+__all__ = ["Place", "Question", "reads_as_question", "thread_key"]
+
+# Words a question or a request starts with, after an "and", "so", "ok", ... ("ok, and why?").
+_ASKING = re.compile(
+    r"^(?:(?:and|but|so|also|ok|okay|then|hmm|wait)\b[\s,.…-]*)*"
+    r"(?:what|when|where|who|whom|whose|why|how|which|is|are|was|were|do|does|did|can|could|"
+    r"will|would|should|shall|may|might|has|have|had|tell|explain|describe|give|list|show)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,14 @@ class Question:
     @property
     def thread_id(self) -> str | None:
         return thread_key(self.place.channel, self.place.thread_ts)
+
+
+def reads_as_question(text: str) -> bool:
+    """Whether a reply asks something: it has a question mark, or starts (after a connective)
+    like a question or a request ("and the UK?", "what about Japan", "tell me more") — not
+    "thanks!", "ok" or "great, that helps"."""
+    text = text.strip()
+    return "?" in text or bool(_ASKING.match(text))
 
 
 def thread_key(channel: str, thread_ts: str | None) -> str | None:

@@ -34,7 +34,9 @@ __all__ = ["Services"]
 
 
 class Services:
-    """The corpus, the answer pipeline, the stores and the Slack-side parts of one bot."""
+    """The corpus, the answer pipeline, the stores and the Slack-side parts of one bot.
+    `workspace`: an OAuth-installed workspace's key (bot.tenants), whose reviews and outbox
+    messages these services keep apart from the other workspaces'."""
 
     def __init__(
         self,
@@ -43,6 +45,7 @@ class Services:
         *,
         corpus: Corpus | None = None,
         answerer: Answerer | None = None,
+        workspace: str | None = None,
     ) -> None:
         slack = settings.slack
         self.settings = settings
@@ -53,7 +56,7 @@ class Services:
         self.answerer = answerer or Answerer(settings, self.corpus, make_llm(settings.llm))
         self.tasks = task_runner(settings.tasks, handlers(self))  # handlers read self later
         self.events = EventLog(self.sessions)
-        self.approvals_store = ApprovalStore(self.sessions)
+        self.approvals_store = ApprovalStore(self.sessions, workspace)
         self.feedback = FeedbackStore(self.sessions)
         self.directory = SlackDirectory(
             client,
@@ -66,7 +69,7 @@ class Services:
         self.poster = AnswerPoster(
             self.corpus, settings.access.default_groups, slack.max_message_chars
         )
-        self.outbox = Outbox(self.sessions)
+        self.outbox = Outbox(self.sessions, workspace=workspace)
         self.approvals = Approvals(
             self.approvals_store, self.outbox, self.directory, self.poster, slack
         )

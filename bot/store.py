@@ -15,7 +15,7 @@ from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.outbox import Outbox, OutboxMessage
+from bot.outbox import Outbox, OutboxMessage, of_workspace
 from persona.results import Answer, Citation
 from twin.models import AnswerDelivery, AnswerRecord, Approval, Feedback, SlackEvent
 
@@ -68,8 +68,9 @@ class EventLog:
 
 
 class ApprovalStore:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], workspace: str | None = None) -> None:
         self.sessions = sessions
+        self.workspace = workspace
 
     def create(
         self,
@@ -98,6 +99,7 @@ class ApprovalStore:
             review_channel=review_channel,
             note="",
             created_at=_now(),
+            workspace=self.workspace,
         )
         with self.sessions.begin() as session:
             session.add(row)
@@ -159,7 +161,8 @@ class ApprovalStore:
                 if note:
                     line += f" ({note})"
                 record.notes = f"{record.notes}\n{line}" if record.notes else line
-            Outbox.add(session, f"approval:{approval_id}", messages or [])
+            batch = f"approval:{approval_id}"
+            Outbox.add(session, batch, messages or [], row.workspace if row else None)
         return True
 
     def due_for_reminder(self, after_s: float, now: datetime | None = None) -> list[Approval]:
@@ -170,6 +173,7 @@ class ApprovalStore:
                 Approval.status == PENDING,
                 Approval.created_at <= cutoff,
                 or_(Approval.reminded_at.is_(None), Approval.reminded_at <= cutoff),
+                of_workspace(Approval.workspace, self.workspace),
             )
             return list(session.scalars(query.order_by(Approval.id)))
 
@@ -181,6 +185,7 @@ class ApprovalStore:
                 Approval.status == PENDING,
                 Approval.created_at <= cutoff,
                 Approval.escalated_at.is_(None),
+                of_workspace(Approval.workspace, self.workspace),
             )
             return list(session.scalars(query.order_by(Approval.id)))
 

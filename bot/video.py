@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +63,9 @@ class VideoReplies:
         self.tasks = tasks
         self._queue: RenderQueue | None = None
         self._workers: dict[bool, Worker] = {}
+        # OAuth installs (bot.tenants): the workspace a job is for, and each workspace's client.
+        self.workspace: str | None = None
+        self.clients: Callable[[str], WebClient] | None = None
 
     @property
     def enabled(self) -> bool:
@@ -96,6 +100,7 @@ class VideoReplies:
             "notice_ts": str(posted["ts"]),
             "shortened": shortened,
             "answer_id": answer_id,
+            **({"workspace": self.workspace} if self.workspace else {}),
         }
         return self._enqueue(client, queue, script, target, key)
 
@@ -155,7 +160,7 @@ class VideoReplies:
             if slack not in self._workers:
                 from render.worker import Worker
 
-                publisher = SlackPublisher(self.client) if slack else None
+                publisher = SlackPublisher(self.client, self.clients) if slack else None
                 self._workers[slack] = Worker.from_settings(self.settings, publisher=publisher)
             return self._workers[slack]
 
@@ -190,10 +195,18 @@ class VideoReplies:
 
 
 class SlackPublisher(Publisher):
-    """Uploads a finished clip into the job's thread with files_upload_v2."""
+    """Uploads a finished clip into the job's thread with files_upload_v2 (with the client of
+    the job's workspace, for an OAuth install's)."""
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(
+        self, client: WebClient, clients: Callable[[str], WebClient] | None = None
+    ) -> None:
         self.client = client
+        self.clients = clients
+
+    def _client(self, target: dict[str, Any]) -> WebClient:
+        workspace = target.get("workspace")
+        return self.clients(workspace) if workspace and self.clients else self.client
 
     def publish(self, job: Job, clip_path: Path) -> None:
         target = job.target
@@ -201,7 +214,7 @@ class SlackPublisher(Publisher):
         if target.get("shortened"):
             comment += notices.VIDEO_SHORTENED
         try:
-            self.client.files_upload_v2(
+            self._client(target).files_upload_v2(
                 channel=target["channel"],
                 thread_ts=target.get("thread_ts"),
                 file=str(clip_path),
@@ -220,7 +233,7 @@ class SlackPublisher(Publisher):
         text = notices.video_failed(error[:300])
         if not self._update_notice(job.target, text):
             try:
-                self.client.chat_postMessage(
+                self._client(job.target).chat_postMessage(
                     channel=job.target["channel"], thread_ts=job.target.get("thread_ts"), text=text
                 )
             except SlackApiError as exc:
@@ -230,7 +243,9 @@ class SlackPublisher(Publisher):
         if not target.get("notice_ts"):
             return False
         try:
-            self.client.chat_update(channel=target["channel"], ts=target["notice_ts"], text=text)
+            self._client(target).chat_update(
+                channel=target["channel"], ts=target["notice_ts"], text=text
+            )
         except SlackApiError:
             return False
         return True

@@ -14,17 +14,28 @@ from twin.models import Approval
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from bot.tenants import Tenants
 
 __all__ = ["WebReviews"]
 
 
 class WebReviews:
-    def __init__(self, services: Services) -> None:
+    """`tenants`: with OAuth installs, a review is decided by its own workspace's bot (its
+    token, its approvers, its review card)."""
+
+    def __init__(self, services: Services, tenants: Tenants | None = None) -> None:
         self.services = services
+        self.tenants = tenants
+
+    def services_for(self, approval_id: int) -> Services:
+        approval = self.services.approvals_store.get(approval_id)
+        if self.tenants is None or approval is None or not approval.workspace:
+            return self.services
+        return self.tenants.for_key(approval.workspace).services
 
     def approve(self, approval_id: int, by: str, edited: str | None) -> tuple[bool, str]:
         """(applied, why not) for approving as drafted, or with `edited` text."""
-        services = self.services
+        services = self.services_for(approval_id)
         if edited and edited.strip():
             approval = services.approvals_store.get(approval_id)
             problem = approval and services.edits.problem(approval, edited)
@@ -34,10 +45,10 @@ class WebReviews:
         return decision.applied, decision.message
 
     def reject(self, approval_id: int, by: str, reason: str) -> tuple[bool, str]:
-        services = self.services
+        services = self.services_for(approval_id)
         decision = services.approvals.reject(services.client, approval_id, by, reason)
         return decision.applied, decision.message
 
     def cleared(self, user: str, approval: Approval) -> bool:
         """Whether `user` may read every document the draft cites (else it stays hidden)."""
-        return self.services.approvals.cleared(user, approval)
+        return self.services_for(approval.id).approvals.cleared(user, approval)

@@ -95,10 +95,10 @@ def ask(
 
 def _speak(app: App, answer: Answer, out_path: Path) -> RenderResult | None:
     """The answer's words, shortened for video when long, in the persona's voice."""
-    from persona.spoken import spoken_script
+    from persona.spoken import spoken_script, unspoken
 
-    if answer.refused or answer.needs_approval:
-        click.echo("No video: only answers that need no comms approval are spoken.", err=True)
+    if why := unspoken(answer):
+        click.echo(f"No video: {why}.", err=True)
         return None
     script, _ = spoken_script(answer, app.settings)
     return speak(app, script, out_path)

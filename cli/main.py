@@ -2,7 +2,21 @@ from __future__ import annotations
 
 import click
 
-from cli import ask, avatar, consent, corpus, db, jobs, llm, persona, render, serve, voice, worker
+from cli import (
+    ask,
+    avatar,
+    consent,
+    corpus,
+    db,
+    jobs,
+    llm,
+    persona,
+    render,
+    serve,
+    slack,
+    voice,
+    worker,
+)
 from cli.context import App
 from twin.home import keep_private
 from twin.settings import ConfigError, load_settings
@@ -61,3 +75,4 @@ main.add_command(voice.voice)
 main.add_command(jobs.jobs)
 main.add_command(worker.worker)
 main.add_command(serve.serve)
+main.add_command(slack.slack)

@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 def serve(app: App, port: int | None, host: str | None, console_only: bool) -> None:
     """Run the Slack bot and the web console until stopped (Ctrl-C or SIGTERM).
 
-    Tokens come from the environment only: SLACK_BOT_TOKEN, and SLACK_APP_TOKEN for Socket Mode
-    or SLACK_SIGNING_SECRET for HTTP mode (requests arrive at /slack/events).
+    Tokens come from the environment only: SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and
+    SLACK_CLIENT_SECRET to install in many workspaces by OAuth), and SLACK_APP_TOKEN for Socket
+    Mode or SLACK_SIGNING_SECRET for HTTP mode (requests arrive at /slack/events).
     """
     from bot.server import MissingToken, build_bot, read_tokens, run
 
@@ -45,10 +46,17 @@ def serve(app: App, port: int | None, host: str | None, console_only: bool) -> N
         tokens = read_tokens(os.environ)
     except MissingToken as exc:
         raise click.ClickException(str(exc)) from None
+    if tokens.oauth and not app.settings.tasks.in_process:
+        raise click.ClickException(
+            "tasks.broker_url is set, but `twin worker` cannot answer for OAuth installs yet "
+            "(it has one bot token): leave tasks.broker_url empty in OAuth mode"
+        )
     slack = app.settings.slack
     bot = build_bot(app.settings, tokens, corpus=app.corpus)
     console = start_console(app, bot) if app.settings.console.enabled else None
     mode = "Socket Mode" if tokens.socket_mode else f"HTTP on port {port or slack.port}"
+    if tokens.oauth:
+        mode += f"; OAuth installs at port {port or slack.port} /slack/install"
     click.echo(f"twin serve: {app.settings.persona.name}'s twin in Slack ({mode})", err=True)
     try:
         run(bot, host or slack.host, port or slack.port, stop)
@@ -82,6 +90,6 @@ def console_app(settings: Settings, corpus: Corpus, bot: Any, environ: Any = Non
         corpus=services.corpus,
         answerer=services.answerer,
         directory=services.directory,
-        reviews=WebReviews(services),
+        reviews=WebReviews(services, bot.tenants),
         environ=environ,
     )

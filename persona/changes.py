@@ -8,7 +8,6 @@ apart that merely revisit a topic are not a change: search already ranks the new
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,17 +17,10 @@ from persona.guard import Support
 from persona.passages import Passage
 from retrieval.embeddings import Embedder
 from twin.sections.persona import AnswerSettings
-from twin.text import sentences
+from twin.text import CHANGE_MARKERS, sentences
 
-__all__ = ["CHANGE_MARKERS", "Change", "detect_change", "topic_similarity"]
+__all__ = ["Change", "detect_change", "topic_similarity"]
 
-CHANGE_MARKERS = re.compile(
-    r"\b(chang(e|ed|ing)\s+(my|our)\s+(mind|position|view|approach|stance)|change\s+of\s+mind|"
-    r"i\s+was\s+wrong|what\s+i\s+said\s+(before|then|last)|what'?s\s+changed|what\s+changed|"
-    r"revers(e|ed|ing)\s+(course|my|our)|no\s+longer\s+(true|the\s+case|our)|"
-    r"i\s+said\s+we'?d\s+never)\b",
-    re.IGNORECASE,
-)
 ON_TOPIC_BOTH = 0.4  # a change-of-mind sentence this close to the old passage and the question
 
 

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from persona.changes import CHANGE_MARKERS, Change
+from persona.changes import Change
 from persona.coverage import plural
 from persona.guard import Support
 from persona.passages import Passage
 from persona.text import word_count
 from retrieval.search import Hit
 from twin.sections.persona import AnswerSettings
-from twin.text import is_table_row
+from twin.text import CHANGE_MARKERS, is_table_row
 
 __all__ = ["Quote", "choose_quotes", "compose", "describe", "month_year"]
 

@@ -6,7 +6,14 @@ from persona.results import Answer
 from twin.settings import Settings
 from twin.text import shorten, speakable
 
-__all__ = ["spoken_script"]
+__all__ = ["spoken_script", "unspoken"]
+
+NOT_SPOKEN = "only answers that need no comms approval are spoken"
+
+
+def unspoken(answer: Answer) -> str | None:
+    """Why an answer gets no video (a refusal, or one waiting for comms), or None."""
+    return NOT_SPOKEN if answer.refused or answer.needs_approval else None
 
 
 def spoken_script(answer: Answer | str, settings: Settings) -> tuple[str, bool]:

@@ -16,6 +16,7 @@ from retrieval.embeddings import Embedder, make_embedder, unpack
 from retrieval.erasure import forget_quotes, vacuum_chroma
 from retrieval.lexical import LexicalIndex
 from retrieval.store import ChunkStore, make_client
+from retrieval.versions import forget
 from twin.db import checkpoint, session_factory
 from twin.models import ChunkSentences, CorpusState, Document
 from twin.settings import Settings
@@ -111,12 +112,14 @@ class Corpus:
         return found
 
     def remove(self, doc_id: int) -> Document | None:
-        """Unregister first (search stops returning it at once; its sentence embeddings go with
-        the row), then drop its chunks, and erase its text from disk (retrieval.erasure)."""
+        """Unregister first (search stops returning it at once; its sentence embeddings and
+        its versions' text go with the row), then drop its chunks, and erase its text from
+        disk (retrieval.erasure)."""
         with self.sessions() as session:
             doc = session.get(Document, doc_id)
             if doc is None:
                 return None
+            forget(session, doc_id)  # every version's text, with the row
             session.delete(doc)
             self.changed(session)
             session.commit()

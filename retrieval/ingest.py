@@ -27,8 +27,9 @@ from retrieval.corpus import Corpus
 from retrieval.dates import Dated
 from retrieval.embeddings import pack
 from retrieval.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
+from retrieval.versions import record
 from twin.models import ChunkSentences, Document, utcnow
-from twin.text import chunk_sentences
+from twin.text import chunk_sentences, revises_a_position
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ class Ingestor:
         kind: str = "auto",
         date: Dated | None = None,
         on_result: Callable[[FileResult], None] = lambda result: None,
+        force: bool = False,
     ) -> None:
         self.corpus = corpus
         self.ingested_by = ingested_by
@@ -119,6 +121,7 @@ class Ingestor:
         self.kind = kind
         self.date = date  # `twin ingest --date`: overrides every file's own date
         self.on_result = on_result
+        self.force = force  # store an unchanged file again, as a new version
         self.report = IngestReport()
         self._batch: list[_Pending] = []
 
@@ -166,7 +169,7 @@ class Ingestor:
         source = str(path.resolve())
         sha = doc.sha256
         existing = _find(self.corpus, source)
-        if existing and _same(existing, sha, audience, doc):
+        if existing and not self.force and _same(existing, sha, audience, doc):
             self._record(FileResult(str(path), "unchanged", existing.id, existing.chunk_count))
             return
         warning = self._unknown_groups(audience)
@@ -271,8 +274,8 @@ class Ingestor:
         sentences: list[ChunkSentences],
         title_vector: bytes,
     ) -> None:
-        """One transaction: the new version's sentences in, the registry switched, the old
-        version's sentences out."""
+        """One transaction: the new version's sentences in, the registry switched (and the
+        version recorded in its history), the old version's sentences out."""
         with self.corpus.sessions() as session:
             row = session.get(Document, doc_id)
             if row is None:
@@ -296,6 +299,8 @@ class Ingestor:
             row.ingested_by = self.ingested_by
             row.ingested_at = utcnow()
             row.text_preview = pending.doc.text[:500]
+            row.revises = revises_a_position(pending.doc.text)
+            record(session, row, pending.doc.text, self.corpus.settings.retrieval.keep_versions)
             self.corpus.changed(session)
             session.commit()
 
@@ -311,11 +316,13 @@ def sentence_row(
 
 def _same(existing: Document, sha256: str, audience: str, doc: LoadedDocument) -> bool:
     """Nothing to do; a document stored before titles and sentences were embedded at ingest
-    (migration 0005), or whose date (or where it came from) changed, is stored again."""
+    (migration 0005), or whose date (or where it came from) or revision flag (0015) changed, is
+    stored again."""
     stored = (existing.sha256, existing.audience, existing.kind, existing.date)
     return (
         stored == (sha256, audience, doc.kind, doc.date)
         and existing.date_source == doc.date_source
+        and existing.revises == revises_a_position(doc.text)
         and existing.title_vector is not None
     )
 

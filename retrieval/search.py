@@ -3,9 +3,11 @@
 Every candidate, found by either, is checked against the SQL registry (its document's live
 version, audience and the asker's access), then ranked by
 relevance = (1 - lexical_weight) * cosine similarity + lexical_weight * BM25 / best BM25.
-Then recency: when two chunks are on the same topic (their embeddings are close) and the newer
-one is nearly as relevant, the newer ranks first. A CEO's latest word on a topic is the one
-that counts, unless the older statement answers the question clearly better.
+Then recency: when two chunks are on the same topic (their embeddings are close), the newer
+one is nearly as relevant, and its document says a position stated before has changed ("I
+was wrong", "what changed"), the newer ranks first. A CEO's latest word on a topic is the one
+that counts, unless the older statement answers the question clearly better. A newer document
+that merely revisits a topic (a yearly letter on the same businesses) supersedes nothing.
 """
 
 from __future__ import annotations
@@ -151,7 +153,8 @@ def rank(
     dates = [docs[c.doc_id].date for c in chunks]
     vectors = np.stack([c.embedding for c in chunks])
     same_topic = vectors @ vectors.T >= settings.topic_similarity
-    scores = supersede(relevance, dates, same_topic, settings.recency_margin, k)
+    revising = [docs[c.doc_id].revises for c in chunks]
+    scores = supersede(relevance, dates, same_topic, revising, settings.recency_margin, k)
     hits = [_hit(c, docs[c.doc_id], score) for c, score in zip(chunks, scores, strict=True)]
     return sorted(hits, key=lambda h: h.score, reverse=True)
 
@@ -172,12 +175,14 @@ def supersede(
     relevance: list[float],
     dates: list[date | None],
     same_topic: np.ndarray,
+    revising: list[bool],
     margin: float,
     k: int,
 ) -> list[float]:
-    """For each of the k most relevant chunks, the best newer chunk on the same topic moves
-    just above it when its relevance is within `margin`: the CEO's latest word on a topic
-    ranks first unless the older statement is clearly more relevant."""
+    """For each of the k most relevant chunks, the best newer chunk on the same topic from a
+    document that revises a position moves just above it when its relevance is within
+    `margin`: the CEO's latest word on a topic ranks first unless the older statement is
+    clearly more relevant."""
     scores = list(relevance)
     top = sorted(range(len(relevance)), key=lambda i: relevance[i], reverse=True)[:k]
     for i in top:
@@ -188,6 +193,7 @@ def supersede(
             if mine
             and later
             and later > mine
+            and revising[j]
             and same_topic[i, j]
             and relevance[i] - margin <= relevance[j] < relevance[i]
         ]

@@ -113,3 +113,67 @@ def test_uploads_in_the_admin_channel_can_be_restricted_and_others_are_refused(
     slack.click(people.mallory, offer, "ingest_file")
     admin_reply(slack, people.mallory, "Only twin admins")
     assert len(slack.views(people.mallory)) == 0
+
+
+def test_a_file_dropped_in_the_assistant_pane_is_offered_to_an_admin_and_can_be_ignored(
+    workspace, bot_factory
+):
+    slack, people = workspace
+    harness = bot_factory()
+    dm = slack.dm_channel(people.adam)
+    started = slack.start_assistant_thread(people.adam).event["assistant_thread"]["thread_ts"]
+    slack.share_file(people.adam, dm, "hiring.md", HIRING.encode(), thread_ts=started)
+    offer = slack.wait_for_message(
+        dm, lambda m: "ingest_file" in action_ids(m), thread_ts=started, timeout=TIMEOUT
+    )
+    assert action_ids(offer) == ["ingest_file", "ignore_file"] and "hiring.md" in text_of(offer)
+    slack.click(people.adam, offer, "ingest_file")
+    modal = slack.wait_for(lambda: slack.views(people.adam, open_only=True), TIMEOUT)[0]
+    assert slack.submit_view(people.adam, modal, choose(["all"], "memo")).ok
+    report = slack.wait_for_message(
+        dm, lambda m: "added" in m["text"], thread_ts=started, timeout=TIMEOUT
+    )
+    assert "hiring.md" in report["text"] and "document 5" in report["text"]
+    [info] = slack.calls("files.info")
+    assert info.ok and info.token == slack.bot_token
+    doc = harness.services.corpus.document(5)
+    assert (doc.audience, doc.kind, doc.ingested_by) == ("all", "memo", f"slack:{people.adam.id}")
+    # Another file, ignored: the offer goes away and nothing is read or ingested.
+    slack.share_file(people.adam, dm, "draft.md", b"# A draft\n\nNot yet.", thread_ts=started)
+    second = slack.wait_for_message(
+        dm, lambda m: "draft.md" in text_of(m) and action_ids(m), thread_ts=started, timeout=TIMEOUT
+    )
+    slack.click(people.adam, second, "ignore_file")
+    slack.wait_for(lambda: slack.message(dm, second["ts"]) is None, TIMEOUT, "the offer removed")
+    assert len(slack.calls("files.info")) == 1 and harness.services.corpus.document(6) is None
+
+
+def test_a_non_admin_dropping_a_file_is_offered_nothing_and_their_question_is_answered(
+    workspace, bot_factory
+):
+    slack, people = workspace
+    bot_factory()
+    dm = slack.dm_channel(people.alice)
+    started = slack.start_assistant_thread(people.alice).event["assistant_thread"]["thread_ts"]
+    slack.share_file(
+        people.alice,
+        dm,
+        "notes.md",
+        b"# Notes",
+        text="How long is parental leave?",
+        thread_ts=started,
+    )
+    answer = wait_answer(slack, dm, started)
+    assert "20 weeks" in text_of(answer)
+    slack.share_file(people.alice, dm, "more.md", b"# More", thread_ts=started)
+    refusal = slack.wait_for_message(
+        dm, lambda m: "Only twin admins" in m["text"], thread_ts=started, timeout=TIMEOUT
+    )
+    assert not action_ids(refusal)
+    # In the DM itself (not the pane) a question that comes with a file is answered too.
+    asked = slack.share_file(people.alice, dm, "wfh.md", b"# Home", text="Can I work from home?")[
+        0
+    ].event
+    assert "four days a week" in text_of(wait_answer(slack, dm, asked["ts"]))
+    offered = [m for m in slack.messages(dm) if {"ingest_file", "ignore_file"} & set(action_ids(m))]
+    assert offered == [] and slack.calls("files.info") == []

@@ -44,14 +44,14 @@ def action_ids(message: dict[str, Any]) -> list[str]:
     return [
         e["action_id"]
         for b in message.get("blocks", [])
-        if b.get("type") == "actions"
+        if b.get("type") in ("actions", "context_actions")
         for e in b["elements"]
     ]
 
 
 def is_answer(message: dict[str, Any]) -> bool:
     """A finished answer: it ends with the buttons."""
-    return "feedback_helpful" in action_ids(message)
+    return "answer_feedback" in action_ids(message)
 
 
 def bot_messages(slack: SlackEmulator, channel: str) -> list[dict[str, Any]]:
@@ -75,10 +75,10 @@ def test_a_dm_streams_its_answer_with_sources_disclosure_and_buttons(workspace, 
     text = text_of(answer)
     assert "20 weeks" in text and "[1]" in text and DISCLOSURE in text
     assert "*Parental leave*, 14 Jul 2025" in text  # the source, with its date
-    assert action_ids(answer) == ["feedback_helpful", "feedback_not_helpful", "video_reply"]
+    assert action_ids(answer) == ["video_reply", "answer_feedback"]
     [started] = slack.calls("chat.startStream")
     assert started.ok and started.args["thread_ts"] == delivery.event["ts"]
-    assert slack.calls("chat.stopStream")[0].args["blocks"][-1]["type"] == "actions"
+    assert slack.calls("chat.stopStream")[0].args["blocks"][-1]["type"] == "context_actions"
     with harness.services.sessions() as session:
         [record] = session.query(AnswerRecord).all()
     assert (record.user_id, record.thread_id) == (
@@ -87,12 +87,24 @@ def test_a_dm_streams_its_answer_with_sources_disclosure_and_buttons(workspace, 
     )
 
 
-def test_a_mention_is_answered_in_its_thread_and_follow_ups_need_no_mention(workspace, bot_factory):
+def test_a_mention_is_answered_in_its_thread_and_the_askers_follow_ups_need_no_mention(
+    workspace, bot_factory
+):
     slack, people = workspace
-    bot_factory()
+    harness = bot_factory()
     asked = slack.mention(people.alice, "general", "How long is parental leave?").event
     first = wait_answer(slack, "general", asked["ts"])
     assert "20 weeks" in text_of(first)
+    # The channel thread showed the twin thinking (with loading messages) before the answer.
+    methods = [c.method for c in slack.calls() if c.method.startswith(("assistant", "chat."))]
+    assert methods[:2] == ["assistant.threads.setStatus", "chat.startStream"]
+    status = slack.calls("assistant.threads.setStatus")[0]
+    assert status.ok and (status.args["channel_id"], status.args["thread_ts"]) == (
+        slack.general.id,
+        asked["ts"],
+    )
+    assert status.args["loading_messages"][0].startswith("Looking through")
+    assert slack.assistant_status(slack.general.id, asked["ts"]) is None
     start = slack.calls("chat.startStream")[0].args
     assert (start["recipient_user_id"], start["recipient_team_id"]) == (
         people.alice.id,
@@ -100,7 +112,11 @@ def test_a_mention_is_answered_in_its_thread_and_follow_ups_need_no_mention(work
     )
     chatter = slack.say(people.alice, "general", "lunch?")[0].event
     slack.say(people.mallory, "general", "and when does it start?", thread_ts=chatter["ts"])
+    # Talk in the twin's thread that is not for it: thanks, and someone else's question.
+    slack.say(people.alice, "general", "thanks!", thread_ts=asked["ts"])
+    slack.say(people.alice, "general", "ok", thread_ts=asked["ts"])
     slack.say(people.mallory, "general", "And when does it start?", thread_ts=asked["ts"])
+    slack.say(people.alice, "general", "And when does it start?", thread_ts=asked["ts"])
     follow_up = slack.wait_for_message(
         "general",
         lambda m: is_answer(m) and m["ts"] != first["ts"],
@@ -109,6 +125,20 @@ def test_a_mention_is_answered_in_its_thread_and_follow_ups_need_no_mention(work
     )
     assert "*Parental leave*" in text_of(follow_up)  # the thread's topic carried over
     assert not [m for m in slack.thread("general", chatter["ts"]) if m.get("bot_id")]
+    # Replies are matched before the ack: the ones not for the twin started nothing.
+    with harness.services.sessions() as session:
+        records = session.query(AnswerRecord).order_by(AnswerRecord.id).all()
+    assert [(r.user_id, r.question) for r in records] == [
+        (people.alice.id, "How long is parental leave?"),
+        (people.alice.id, "And when does it start?"),
+    ]
+    # Anyone may still ask in the thread by mentioning the twin.
+    slack.mention(people.mallory, "general", "is it paid?", thread_ts=asked["ts"])
+    slack.wait_for(
+        lambda: len([m for m in slack.thread("general", asked["ts"]) if is_answer(m)]) == 3,
+        TIMEOUT,
+        "mallory's mention answered",
+    )
 
 
 def test_a_slash_command_answers_ephemerally_and_shares_on_request(workspace, bot_factory):
@@ -143,8 +173,9 @@ def test_the_assistant_thread_greets_suggests_thinks_and_answers(workspace, bot_
     slack.dm(people.alice, "Can I work from home?", thread_ts=thread_ts)
     answer = wait_answer(slack, dm, thread_ts)
     assert "four days a week" in text_of(answer)
-    [status] = slack.calls("assistant.threads.setStatus")
-    assert status.args["status"] == "is thinking…"
+    shown, cleared = slack.calls("assistant.threads.setStatus")
+    assert (shown.args["status"], len(shown.args["loading_messages"])) == ("is thinking…", 3)
+    assert (cleared.args["status"], cleared.ok) == ("", True)
     assert slack.assistant_status(dm, thread_ts) is None
     assert slack.calls("assistant.threads.setTitle")[0].args["title"] == "Can I work from home?"
 
@@ -267,7 +298,7 @@ def test_a_restricted_document_reaches_only_its_audience(workspace, bot_factory)
     assert private["channel"] == slack.general.id and "Only you can see" in text_of(
         private["message"]
     )
-    slack.say(people.alice, "general", "And what is the code word?", thread_ts=asked["ts"])
+    slack.mention(people.alice, "general", "And what is the code word?", thread_ts=asked["ts"])
     reply = wait_answer(slack, "general", asked["ts"])
     assert CANARY not in text_of(reply)
     for channel in ("general", dm_alice):
@@ -294,12 +325,14 @@ def test_feedback_is_stored_with_an_optional_comment(workspace, bot_factory):
     harness = bot_factory()
     asked = slack.mention(people.alice, "general", "Can I work from home?").event
     answer = wait_answer(slack, "general", asked["ts"])
-    slack.click(people.alice, answer, "feedback_helpful")
+    [thumbs] = answer["blocks"][-1]["elements"]
+    assert thumbs["type"] == "feedback_buttons"
+    slack.click(people.alice, answer, "answer_feedback", "positive")
     slack.wait_for(
         lambda: [e for e in slack.ephemerals(people.alice) if "Thanks" in e["message"]["text"]],
         TIMEOUT,
     )
-    slack.click(people.mallory, answer, "feedback_not_helpful")
+    slack.click(people.mallory, answer, "answer_feedback", "negative")
     modal = slack.wait_for(lambda: slack.views(people.mallory, open_only=True), TIMEOUT)[0]
     assert slack.submit_view(people.mallory, modal, {"comment": {"text": "Too vague"}}).ok
 

@@ -17,6 +17,7 @@ from bot.blocks import admin as admin_blocks
 from bot.blocks import answers, home, modals, reviews
 from bot.directory import SlackDirectory
 from bot.mrkdwn import split_text, to_mrkdwn
+from bot.questions import reads_as_question
 from bot.ratelimit import QuestionLimit
 from persona.policy import Policy
 from persona.results import Citation
@@ -71,7 +72,8 @@ CITATIONS = [Citation(1, 7, "Parental leave", "2025-07-14", "/m/leave.md", "20 w
 
 
 def _ids(message_blocks: list[dict]) -> list[str]:
-    return [e["action_id"] for b in message_blocks if b["type"] == "actions" for e in b["elements"]]
+    kinds = ("actions", "context_actions")
+    return [e["action_id"] for b in message_blocks if b["type"] in kinds for e in b["elements"]]
 
 
 def test_the_answer_footer_has_sources_disclosure_and_buttons() -> None:
@@ -79,10 +81,14 @@ def test_the_answer_footer_has_sources_disclosure_and_buttons() -> None:
     footer = answers.answer_footer(view)
     assert footer[0]["elements"][1]["text"] == "[1] *Parental leave*, 14 Jul 2025"
     assert "From an AI twin." in footer[1]["elements"][0]["text"]
-    assert _ids(footer) == ["feedback_helpful", "feedback_not_helpful", "video_reply"]
+    assert _ids(footer) == ["video_reply", "answer_feedback"]
     assert {e["value"] for b in footer if b["type"] == "actions" for e in b["elements"]} == {"12"}
+    [thumbs] = footer[-1]["elements"]
+    assert (footer[-1]["type"], thumbs["type"]) == ("context_actions", "feedback_buttons")
+    assert thumbs["positive_button"]["value"] == "helpful:12"
+    assert thumbs["negative_button"]["value"] == "not_helpful:12"
     shared = answers.answer_footer(answers.AnswerView(CITATIONS, "", 12, video=False, share=True))
-    assert _ids(shared) == ["share_answer", "feedback_helpful", "feedback_not_helpful"]
+    assert _ids(shared) == ["share_answer", "answer_feedback"]
     assert answers.answer_footer(answers.AnswerView([], "", None)) == []
 
 
@@ -254,3 +260,10 @@ def test_the_slack_publisher_for_twin_worker_needs_the_bot_token(
     assert isinstance(publisher, SlackPublisher)
     assert publisher.client.base_url == "http://127.0.0.1:9/api/"
     assert speakable("We grow **fast** [1], and _well_ [2].") == "We grow fast, and well."
+
+
+def test_a_reply_reads_as_a_question_when_it_asks_not_when_it_thanks() -> None:
+    asking = ["And when does it start?", "what about Japan", "ok, and why", "Tell me more", "so?"]
+    chatter = ["thanks!", "ok", "great, thanks", "Thanks, that helps", "+1", "Howdy", ""]
+    assert all(reads_as_question(text) for text in asking)
+    assert not any(reads_as_question(text) for text in chatter)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import bot_fixtures
+import numpy as np
+from PIL import Image
 from test_bot_questions import TIMEOUT, text_of, wait_answer
 
+from render.avatar_store import add_photo_avatar, write_test_photo
 from render.consent import ConsentRegistry
 from render.jobs import RenderQueue
+from render.lipsync import decode_frames
+from render.photo_pack import PhotoInput
 
 bot_factory = bot_fixtures.bot_factory
 workspace = bot_fixtures.workspace  # fixtures
@@ -61,3 +68,25 @@ def test_without_consent_the_thread_says_video_is_unavailable(workspace, bot_fac
         TIMEOUT,
         "the notice saying why",
     )
+
+
+def test_the_video_button_speaks_with_the_photo_avatar(workspace, bot_factory, tmp_path: Path):
+    slack, people = workspace
+    photo = {**FAST_VIDEO, "RENDER__SIZE": "256", "RENDER__AVATAR": "test-photo"}
+    harness = bot_factory(env=photo, video_replies="true")
+    consents = ConsentRegistry(harness.settings.db_url)
+    consents.add("Elena Marsh", "voice,likeness", "Elena Marsh")
+    front = PhotoInput("front", write_test_photo(tmp_path / "test-photo.png"))
+    pack = add_photo_avatar(harness.settings.home, "test-photo", [front], consents, "Elena Marsh")
+    asked = slack.dm(people.alice, "Can I work from home?").event
+    answer = wait_answer(slack, slack.dm_channel(people.alice), asked["ts"])
+    slack.click(people.alice, answer, "video_reply")
+    upload = slack.wait_for_call("files.completeUploadExternal", timeout=120)
+    clip = tmp_path / "reply.mp4"
+    clip.write_bytes(slack.uploaded_file(upload.args["files"][0]["id"]))
+    frames = decode_frames(clip, 256)
+    with Image.open(pack.path / "portrait.png") as portrait:
+        corner = np.asarray(portrait.convert("RGB").resize((256, 256)))[200:, 200:]
+    assert np.abs(frames[0][200:, 200:].astype(int) - corner).mean() < 6  # the photo, not a drawing
+    mouths = frames[:, 150:200, 90:170].astype(int)
+    assert np.abs(np.diff(mouths, axis=0)).mean(axis=(1, 2, 3)).max() > 2  # the mouth moves

@@ -1,8 +1,9 @@
 """The console in a real browser: Debian's Chromium driven by Playwright, against `twin serve`'s
 console on a real port, the running bot and the emulated Slack. Signs in through the emulator's
 Sign in with Slack pages, approves a held answer (Slack's review card shows it), uploads files,
-reads the audit, the insights and asks in Try it. Screenshots go to $CONSOLE_SCREENSHOTS when
-set (the README's come from there), else to the test's temporary folder.
+reads the audit, the insights and asks in Try it; reads a document's versions and what changed.
+Screenshots go to $CONSOLE_SCREENSHOTS when set (the README's come from there), else to the
+test's temporary folder.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from test_bot_approvals import QUESTION, approvals, ask_held, decided_review
 from test_bot_questions import text_of
 
+from retrieval.ingest import Ingestor
 from web.console.server import ConsoleServer
 
 bot_factory = bot_fixtures.bot_factory
@@ -61,9 +63,16 @@ def sign_in_as(page: Page, base: str, who: str) -> None:
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("CONSOLE_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @pytest.mark.slow
 def test_sign_in_approve_upload_and_read_insights_in_a_browser(
-    workspace, bot_factory, browser, tmp_path
+    workspace, bot_factory, browser, tmp_path, shots
 ):
     slack, people = workspace
     harness = bot_factory()
@@ -71,8 +80,6 @@ def test_sign_in_approve_upload_and_read_insights_in_a_browser(
     port = free_port()
     base = f"http://localhost:{port}"
     server = ConsoleServer(make_console(harness, base), "127.0.0.1", port).start()
-    shots = Path(os.environ.get("CONSOLE_SCREENSHOTS") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
     try:
         page = browser.new_page(viewport={"width": 1100, "height": 760})
         page.set_default_timeout(WAIT_MS)
@@ -135,3 +142,36 @@ def check_audit_insights_and_try(page: Page, base: str, shots: Path, harness: ob
     expect(page.locator("main")).to_contain_text("Questions per day")
     expect(page.locator("main")).to_contain_text("dental insurance")
     snap(page, shots, "insights")
+
+
+@pytest.mark.slow
+def test_a_documents_versions_and_what_changed_in_a_browser(
+    workspace, bot_factory, browser, tmp_path, shots
+):
+    _, people = workspace
+    harness = bot_factory()
+    body = (
+        "We are a remote-first company. Everyone may work from home up to three days a week. "
+        "The hubs stay open for anyone who wants a desk. I'd rather we trust people than "
+        "count badge swipes.\n\nFrom March, Tuesday is an office day for every team."
+    )
+    new = write(tmp_path / "memos" / "remote.md", memo("Remote work", "2025-03-10", body))
+    assert Ingestor(harness.corpus, f"slack:{people.adam.id}").run([new]).counts["updated"] == 1
+    port = free_port()
+    base = f"http://localhost:{port}"
+    server = ConsoleServer(make_console(harness, base), "127.0.0.1", port).start()
+    try:
+        page = browser.new_page(viewport={"width": 1100, "height": 760})
+        page.set_default_timeout(WAIT_MS)
+        sign_in_as(page, base, "Adam Admin")
+        page.goto(f"{base}/corpus")
+        page.get_by_role("link", name="Remote work").click()
+        expect(page.locator("h1")).to_contain_text("Remote work")
+        expect(page.locator("table.versions")).to_contain_text("Adam Admin (slack)")
+        diff = page.locator("#v2 .diff")
+        expect(diff.locator("del")).to_have_text("four")
+        expect(diff.locator("ins").first).to_have_text("three")
+        expect(diff.locator(".ins", has_text="Tuesday is an office day")).to_be_visible()
+        snap(page, shots, "versions")
+    finally:
+        server.stop()

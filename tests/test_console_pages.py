@@ -146,4 +146,4 @@ def test_the_slack_manifest_lets_the_console_sign_people_in() -> None:
     manifest = yaml.safe_load((ROOT / "deploy" / "slack" / "manifest.yaml").read_text())
     assert {"openid", "profile"} <= set(manifest["oauth_config"]["scopes"]["user"])
     redirects = manifest["oauth_config"]["redirect_urls"]
-    assert redirects and all(u.endswith("/auth/callback") for u in redirects)
+    assert any(u.endswith("/auth/callback") for u in redirects)  # and /slack/oauth_redirect

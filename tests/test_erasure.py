@@ -81,7 +81,13 @@ def test_a_removed_document_leaves_no_text_under_twin_home(
     assert [d.title for d in corpus.documents()] == ["Lunch"]
 
 
-def test_a_replaced_version_leaves_no_text_under_twin_home(corpus: Corpus, tmp_path: Path) -> None:
+def test_a_replaced_version_leaves_no_text_under_twin_home(
+    make_settings: Callable[..., Settings], database_url: str, tmp_path: Path
+) -> None:
+    """With retrieval.keep_versions 0; by default earlier versions stay in the database's
+    history until the document is removed (test_versions.py)."""
+    url = "" if database_url.startswith("sqlite") else database_url
+    corpus = Corpus(make_settings(url, RETRIEVAL__KEEP_VERSIONS="0"))
     old, new = f"Canary{uuid.uuid4().hex[:12]}", f"Fresh{uuid.uuid4().hex[:12]}"
     path = write(tmp_path / "docs" / "2026-10-01-badges.md", _memo_with(old))
     assert Ingestor(corpus, "test").run([path]).counts["added"] == 1
@@ -91,3 +97,4 @@ def test_a_replaced_version_leaves_no_text_under_twin_home(corpus: Corpus, tmp_p
     home = corpus.settings.home
     assert _files_holding(home, old) == []
     assert _files_holding(home, new)
+    dispose(corpus.settings.db_url)

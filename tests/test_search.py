@@ -3,6 +3,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pytest
 from helpers import memo, write
 
 from retrieval.corpus import Corpus
@@ -71,8 +72,9 @@ def test_access_control_holds_on_a_chroma_server(
     assert {h.title for h in hits} == {"All-hands", "Offer"}
 
 
-def test_a_newer_statement_on_the_same_topic_ranks_first(
-    make_settings: Callable[..., Settings], tmp_path: Path
+@pytest.mark.parametrize("says_it_changed", [True, False])
+def test_a_newer_statement_ranks_first_when_it_says_the_position_changed(
+    make_settings: Callable[..., Settings], tmp_path: Path, says_it_changed: bool
 ) -> None:
     corpus = Corpus(make_settings())
     old = (
@@ -83,12 +85,15 @@ def test_a_newer_statement_on_the_same_topic_ranks_first(
         "Our remote work policy: Tidewater is no longer fully remote; "
         "people near a hub come in two days a week."
     )
+    if says_it_changed:
+        new += " I was wrong to promise it forever."
     write(tmp_path / "r" / "2025-02-10-remote.md", memo("Remote first", "2025-02-10", old))
     write(tmp_path / "r" / "2026-04-06-anchor.md", memo("Anchor days", "2026-04-06", new))
     Ingestor(corpus, "t").run([tmp_path / "r"])
 
     general = [h.title for h in search(corpus, "what is our remote work policy?", [], k=3)]
-    assert general[0] == "Anchor days"
+    # A later memo that only revisits the topic supersedes nothing (a yearly letter).
+    assert general[0] == ("Anchor days" if says_it_changed else "Remote first")
     specific = [h.title for h in search(corpus, "home office desk stipend", [], k=3)]
     assert specific[0] == "Remote first"
 
@@ -134,11 +139,16 @@ def test_empty_query_and_empty_corpus_find_nothing(corpus: Corpus) -> None:
 def test_supersede_moves_a_close_newer_statement_above_the_older() -> None:
     old, new, other = date(2025, 1, 1), date(2026, 1, 1), date(2026, 6, 1)
     topic = np.array([[1, 1, 0], [1, 1, 0], [0, 0, 1]], dtype=bool)
-    scores = supersede([0.8, 0.6, 0.79], [old, new, other], topic, margin=0.3, k=3)
+    revising = [False, True, True]
+    scores = supersede([0.8, 0.6, 0.79], [old, new, other], topic, revising, margin=0.3, k=3)
     assert scores[1] > scores[0] > scores[2]
-    unchanged = supersede([0.8, 0.4, 0.79], [old, new, other], topic, margin=0.3, k=3)
+    unchanged = supersede([0.8, 0.4, 0.79], [old, new, other], topic, revising, margin=0.3, k=3)
     assert unchanged == [0.8, 0.4, 0.79]
-    assert supersede([0.8, 0.6, 0.1], [new, old, None], topic, 0.3, 3) == [0.8, 0.6, 0.1]
+    older = supersede([0.8, 0.6, 0.1], [new, old, None], topic, [True] * 3, 0.3, 3)
+    assert older == [0.8, 0.6, 0.1]
+    # A newer document that only revisits the topic, not saying its position changed: no move.
+    revisits = supersede([0.8, 0.6, 0.79], [old, new, other], topic, [False] * 3, 0.3, 3)
+    assert revisits == [0.8, 0.6, 0.79]
 
 
 def test_the_embedder_keeps_numpy_to_one_blas_thread(corpus: Corpus) -> None:

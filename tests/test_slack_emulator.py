@@ -17,6 +17,7 @@ import slack_emulator
 from slack_bolt import Ack, App, Assistant, Respond, Say
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_emulator import SlackEmulator, User
+from slack_emulator._scopes import manifest_bot_scopes
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -62,7 +63,9 @@ class _QuietHandler(WSGIRequestHandler):
 
 @pytest.fixture
 def slack() -> Iterator[SlackEmulator]:
-    with SlackEmulator() as emulator:
+    # The app manifest's scopes, and those of the methods these tests call that the bot doesn't.
+    scopes = {*manifest_bot_scopes(), "reactions:write", "channels:read"}
+    with SlackEmulator(scopes=scopes) as emulator:
         yield emulator
 
 
@@ -122,7 +125,7 @@ def test_public_surface_is_exported() -> None:
 def test_auth_test_and_token_errors(slack: SlackEmulator, client: WebClient) -> None:
     identity = client.auth_test()
     assert (identity["user_id"], identity["bot_id"]) == (slack.bot_user_id, "B0001BOT")
-    assert identity.headers["x-oauth-scopes"].startswith("chat:write")
+    assert "chat:write" in identity.headers["x-oauth-scopes"].split(",")
     wrong = WebClient(token="xoxb-wrong", base_url=slack.api_url)
     assert slack_error(wrong.auth_test)["error"] == "invalid_auth"
     missing = WebClient(base_url=slack.api_url)
@@ -353,6 +356,32 @@ def test_assistant_thread_methods(slack: SlackEmulator, client: WebClient, alice
         lambda: client.assistant_threads_setStatus(channel_id=dm, thread_ts="1.1", status="x")
     )
     assert wrong["error"] == "invalid_thread_ts"
+
+
+def test_a_status_with_loading_messages_shows_in_a_channel_thread_too(
+    slack: SlackEmulator, client: WebClient
+) -> None:
+    root = client.chat_postMessage(channel="general", text="A question?")
+    where = {"channel_id": slack.general.id, "thread_ts": root["ts"]}
+    loading = ["Searching…", "Writing…"]
+    client.assistant_threads_setStatus(**where, status="is thinking…", loading_messages=loading)
+    assert slack.assistant_status(slack.general.id, root["ts"]) == "is thinking…"
+    for wrong in (["x"] * 11, [""], []):
+        error = slack_error(
+            lambda w=wrong: client.assistant_threads_setStatus(  # type: ignore[misc]
+                **where, status="x", loading_messages=w
+            )
+        )
+        assert error["error"] == "invalid_arguments"
+    outside = slack.add_channel("elsewhere", bot_member=False)
+    other = slack_error(
+        lambda: client.assistant_threads_setStatus(
+            channel_id=outside.id, thread_ts=root["ts"], status="x"
+        )
+    )
+    assert other["error"] == "not_in_channel"
+    client.chat_postMessage(channel="general", thread_ts=root["ts"], text="An answer.")
+    assert slack.assistant_status(slack.general.id, root["ts"]) is None
 
 
 # -- delivery to a real bolt App over HTTP -------------------------------------------------
@@ -643,6 +672,24 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
+def _thumb(text: str, value: str = "v") -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+
+def _thumbs(positive: Any = "default", negative: Any = "default") -> dict[str, Any]:
+    element = {
+        "type": "feedback_buttons",
+        "action_id": "fb",
+        "positive_button": _thumb("up", "good") if positive == "default" else positive,
+        "negative_button": _thumb("down", "bad") if negative == "default" else negative,
+    }
+    return {k: v for k, v in element.items() if v is not None}
+
+
+def _context_actions(*elements: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "context_actions", "elements": list(elements)}
+
+
 @pytest.mark.parametrize(
     ("blocks", "error"),
     [
@@ -652,6 +699,10 @@ def _section(text: str) -> dict[str, Any]:
         ([{"type": "fancy"}], "invalid_blocks"),  # no such block
         ([{"type": "actions", "elements": [{"type": "mrkdwn", "text": "x"}]}], "invalid_blocks"),
         ([{"type": "context_actions", "elements": [{"type": "button"}]}], "invalid_blocks"),
+        ([_context_actions(_thumbs(negative=None))], "invalid_blocks"),  # both buttons
+        ([_context_actions(_thumbs(positive=_thumb("x" * 76)))], "invalid_blocks"),
+        ([_context_actions(_thumbs(positive=_thumb("up", value="")))], "invalid_blocks"),
+        ([_context_actions(_thumbs(positive={**_thumb("up"), "text": "up"}))], "invalid_blocks"),
         ([_section("x" * 2900)] * 5, "msg_blocks_too_long"),  # 14,500 characters of text
         ("not a list", "invalid_blocks_format"),
     ],
@@ -664,6 +715,23 @@ def test_blocks_slack_would_refuse_are_refused(blocks: Any, error: str) -> None:
         assert refused.value.response["error"] == error
         assert slack.messages(slack.general) == []
         client.chat_postMessage(channel=slack.general.id, text="x", blocks=[_section("x" * 3000)])
+
+
+def test_feedback_buttons_are_accepted_and_a_click_carries_the_chosen_buttons_value(
+    slack: SlackEmulator, app: App, client: WebClient, alice: User
+) -> None:
+    @app.action("fb")
+    def thumbs(ack: Ack) -> None:
+        ack()
+
+    blocks = [_context_actions(_thumbs())]
+    posted = client.chat_postMessage(channel="general", text="x", blocks=blocks)
+    up = slack.click(alice, posted["message"], "fb", "positive").payload["actions"][0]
+    down = slack.click(alice, posted["message"], "fb", "negative").payload["actions"][0]
+    assert (up["type"], up["value"], up["text"]["text"]) == ("feedback_buttons", "good", "up")
+    assert (down["value"], down["text"]["text"]) == ("bad", "down")
+    with pytest.raises(ValueError, match="positive"):
+        slack.click(alice, posted["message"], "fb")
 
 
 def test_rate_limits_answer_429_with_retry_after() -> None:
@@ -687,3 +755,21 @@ def test_rate_limits_answer_429_with_retry_after() -> None:
         assert client.auth_test()["ok"]  # other methods are not limited
         slack.rate_limit(every=0)
         assert len(slack.messages(slack.general)) == 1
+
+
+def test_files_info_sees_only_files_shared_where_the_bot_is(
+    slack: SlackEmulator, app: App, client: WebClient, alice: User
+) -> None:
+    hidden = slack.add_channel("hidden", bot_member=False)
+    slack.share_file(alice, hidden, "secret.txt", b"s")
+    slack.share_file(alice, slack.dm_channel(alice), "mine.txt", b"m")
+    ids = {
+        f["name"]: f["id"]
+        for c in (hidden.id, slack.dm_channel(alice))
+        for m in slack.messages(c)
+        for f in m.get("files", [])
+    }
+    assert client.files_info(file=ids["mine.txt"])["file"]["name"] == "mine.txt"
+    assert (
+        slack_error(lambda: client.files_info(file=ids["secret.txt"]))["error"] == "file_not_found"
+    )

@@ -49,10 +49,33 @@ class Document(Base):
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     text_preview: Mapped[str] = mapped_column(Text, default="")
     title_vector: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # float16
+    # The document says a position stated before has changed (twin.text.revises_a_position).
+    revises: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property
     def audience_groups(self) -> list[str]:
         return self.audience.split(",")
+
+
+class DocumentVersion(Base):
+    """One ingested version of a document: its text and who ingested it, kept so admins can
+    see what changed (retrieval.versions). Removing the document removes all of them."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("doc_id", "version", name="uq_document_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    doc_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(512))
+    audience: Mapped[str] = mapped_column(String(512))
+    sha256: Mapped[str] = mapped_column(String(64))
+    chunk_count: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    ingested_by: Mapped[str] = mapped_column(String(255))
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class ChunkSentences(Base):
@@ -207,6 +230,8 @@ class Approval(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The OAuth-installed workspace it belongs to (bot.tenants); NULL with a single token.
+    workspace: Mapped[str | None] = mapped_column(String(80), index=True)
 
 
 class SlackOutbox(Base):
@@ -230,6 +255,8 @@ class SlackOutbox(Base):
     ts: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The OAuth-installed workspace whose token posts it (bot.tenants); NULL with a single token.
+    workspace: Mapped[str | None] = mapped_column(String(80), index=True)
 
 
 class AnswerDelivery(Base):
@@ -281,3 +308,18 @@ class AdminAction(Base):
     action: Mapped[str] = mapped_column(String(64))  # e.g. "approve", "upload", "remove"
     target: Mapped[str] = mapped_column(String(255), default="")  # e.g. "approval 3", "doc 12"
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SlackWorkspaceSettings(Base):
+    """Slack settings of one workspace (a team ID) or one Enterprise Grid organisation (an
+    enterprise ID) of an OAuth install; a NULL column falls back to config.yaml's slack section.
+    (The installations themselves are slack_sdk's store tables, migration 0012.)"""
+
+    __tablename__ = "slack_workspace_settings"
+
+    workspace: Mapped[str] = mapped_column(String(32), primary_key=True)
+    review_channel: Mapped[str | None] = mapped_column(String(64))
+    approvers: Mapped[list[str] | None] = mapped_column(JSON)
+    admins: Mapped[list[str] | None] = mapped_column(JSON)
+    admin_channel: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -10,17 +10,35 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "CHANGE_MARKERS",
     "CITATION",
     "MARKER",
     "chunk_sentences",
     "clean_markdown",
     "is_table_row",
+    "revises_a_position",
     "sentences",
     "shorten",
     "speakable",
     "speaker_lines",
     "strip_citations",
 ]
+
+
+# Phrases with which a writer says an earlier position of theirs no longer holds.
+CHANGE_MARKERS = re.compile(
+    r"\b(chang(e|ed|ing)\s+(my|our)\s+(mind|position|view|approach|stance)|change\s+of\s+mind|"
+    r"i\s+was\s+wrong|what\s+i\s+said\s+(before|then|last)|what'?s\s+changed|what\s+changed|"
+    r"revers(e|ed|ing)\s+(course|my|our)|no\s+longer\s+(true|the\s+case|our)|"
+    r"i\s+said\s+we'?d\s+never)\b",
+    re.IGNORECASE,
+)
+
+
+def revises_a_position(text: str) -> bool:
+    """The document says that a position its author stated before has changed."""
+    return CHANGE_MARKERS.search(text) is not None
+
 
 _ABBREVIATIONS_TEXT = """
 a.m. p.m. e.g. i.e. etc. vs. mr. mrs. ms. dr. st. no. jan. feb. mar. apr. jun. jul. aug.

@@ -21,7 +21,11 @@ __all__ = [
 def ingest_offer_blocks(file_id: str, name: str) -> list[Block]:
     return [
         section(f"Add *{escape(name)}* to what the twin knows? Choose who may read it."),
-        actions("ingest", button("Choose audience…", ids.INGEST_FILE, file_id, "primary")),
+        actions(
+            f"ingest-{file_id}",
+            button("Choose audience…", ids.INGEST_FILE, file_id, "primary"),
+            button("Ignore", ids.IGNORE_FILE, file_id),
+        ),
     ]
 
 

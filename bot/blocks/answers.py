@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import constants as ids
-from bot.blocks.common import Block, actions, button, context, escape, section, when
+from bot.blocks.common import Block, actions, button, context, escape, feedback, section, when
 from bot.mrkdwn import split_text, to_mrkdwn
 from persona.results import Citation
 
@@ -47,7 +47,8 @@ def source_lines(citations: Sequence[Citation]) -> list[str]:
 
 
 def answer_footer(view: AnswerView, *, disclosure: bool = True) -> list[Block]:
-    """Sources, the disclosure line and the buttons that end every answer."""
+    """Sources, the disclosure line and the buttons that end every answer: Share / Video
+    reply, then Slack's own thumbs (feedback_buttons in a context_actions block)."""
     blocks: list[Block] = []
     if view.citations:
         blocks.append(context("*Sources*", *source_lines(view.citations)))
@@ -58,12 +59,12 @@ def answer_footer(view: AnswerView, *, disclosure: bool = True) -> list[Block]:
         value = str(view.answer_id)
         if view.share:
             buttons.append(button("Share in channel", ids.SHARE_ANSWER, value, "primary"))
-        buttons.append(button(":thumbsup: Helpful", ids.HELPFUL, value))
-        buttons.append(button(":thumbsdown: Not helpful", ids.NOT_HELPFUL, value))
         if view.video:
             buttons.append(button(":movie_camera: Video reply", ids.VIDEO_REPLY, value))
     if buttons:
         blocks.append(actions(f"answer-{view.answer_id}", *buttons))
+    if view.answer_id is not None:
+        blocks.append(feedback(f"feedback-{view.answer_id}", ids.FEEDBACK, view.answer_id))
     return blocks
 
 

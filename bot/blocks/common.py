@@ -8,7 +8,10 @@ from typing import Any
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
+    ContextActionsBlock,
     ContextBlock,
+    FeedbackButtonObject,
+    FeedbackButtonsElement,
     MarkdownTextObject,
     PlainTextObject,
     SectionBlock,
@@ -22,6 +25,7 @@ __all__ = [
     "button",
     "context",
     "escape",
+    "feedback",
     "plain",
     "section",
     "slack_date",
@@ -63,6 +67,21 @@ def button(label: str, action_id: str, value: str, style: str | None = None) -> 
 
 def actions(block_id: str, *elements: ButtonElement) -> Block:
     return ActionsBlock(block_id=block_id, elements=list(elements)).to_dict()
+
+
+def feedback(block_id: str, action_id: str, answer_id: int) -> Block:
+    """Slack's thumbs up / down under an answer; each button's value is "helpful:ID" or
+    "not_helpful:ID" (bot.listeners.feedback reads it back)."""
+    thumbs = FeedbackButtonsElement(
+        action_id=action_id,
+        positive_button=FeedbackButtonObject(
+            text=plain("👍"), value=f"helpful:{answer_id}", accessibility_label="Helpful"
+        ),
+        negative_button=FeedbackButtonObject(
+            text=plain("👎"), value=f"not_helpful:{answer_id}", accessibility_label="Not helpful"
+        ),
+    )
+    return ContextActionsBlock(block_id=block_id, elements=[thumbs]).to_dict()
 
 
 def slack_date(moment: datetime) -> str:

@@ -40,6 +40,13 @@ SHARE_RESTRICTED = (
 )
 THANKS = "Thanks for the feedback!"
 THINKING = "_Thinking…_"
+# The thread's status while the twin works (assistant.threads.setStatus, in every thread).
+STATUS = "is thinking…"
+LOADING = (
+    "Looking through the memos and meetings…",
+    "Writing the answer…",
+    "Checking each sentence against its sources…",
+)
 
 
 def rate_limited(wait_s: int) -> str:

@@ -1,4 +1,5 @@
-"""Corpus admin: the "Choose audience…" button under an uploaded file and its modal."""
+"""Corpus admin: the "Choose audience…" and "Ignore" buttons under an uploaded file, and the
+audience modal."""
 
 from __future__ import annotations
 
@@ -38,5 +39,9 @@ def register(app: App, admin: CorpusAdmin, tasks: TaskRunner) -> None:
         tasks.dispatch(INGEST, body["user"]["id"], file, audience or ["all"], kind)
         ack()
 
+    def ignore(respond: Respond) -> None:
+        respond(delete_original=True)
+
     app.action(ids.INGEST_FILE)(ack=ack_only, lazy=[open_ingest])
+    app.action(ids.IGNORE_FILE)(ack=ack_only, lazy=[ignore])
     app.view(ids.INGEST_MODAL)(ingest)

@@ -1,5 +1,5 @@
-"""Buttons under an answer: Helpful / Not helpful (with a comment modal), Video reply, and
-Share in channel (under an ephemeral `/ask-<name>` answer)."""
+"""Buttons under an answer: Slack's thumbs up / down (thumbs down opens a comment modal),
+Video reply, and Share in channel (under an ephemeral `/ask-<name>` answer)."""
 
 from __future__ import annotations
 
@@ -31,21 +31,20 @@ def register(
     poster: AnswerPoster,
     sessions: sessionmaker[Session],
 ) -> None:
-    def helpful(body: dict[str, Any], respond: Respond) -> None:
-        user, answer_id = clicked(body)
+    def thumbs(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        verdict, _, answer = str(body["actions"][0].get("value", "")).partition(":")
+        if verdict not in ("helpful", "not_helpful") or not answer.isdigit():
+            return  # not a value we put there
+        user, answer_id, helpful = body["user"]["id"], int(answer), verdict == "helpful"
         channel, _ = thread_of(body)
         ts = body.get("container", {}).get("message_ts", "")
-        feedback.record(answer_id, user, True, channel, ts)
-        tell_clicker(respond, notices.THANKS)
-
-    def not_helpful(body: dict[str, Any], client: WebClient) -> None:
-        user, answer_id = clicked(body)
-        channel, _ = thread_of(body)
-        ts = body.get("container", {}).get("message_ts", "")
-        feedback.record(answer_id, user, False, channel, ts)
-        client.views_open(
-            trigger_id=body["trigger_id"], view=feedback_modal(answer_id, channel, ts)
-        )
+        feedback.record(answer_id, user, helpful, channel, ts)
+        if helpful:
+            tell_clicker(respond, notices.THANKS)
+        else:
+            client.views_open(
+                trigger_id=body["trigger_id"], view=feedback_modal(answer_id, channel, ts)
+            )
 
     def comment(body: dict[str, Any], view: dict[str, Any]) -> None:
         meta = json.loads(view["private_metadata"])
@@ -67,8 +66,7 @@ def register(
         user, answer_id = clicked(body)
         share_answer(respond, user, answer_id, AuditLog(sessions), poster)
 
-    app.action(ids.HELPFUL)(ack=ack_only, lazy=[helpful])
-    app.action(ids.NOT_HELPFUL)(ack=ack_only, lazy=[not_helpful])
+    app.action(ids.FEEDBACK)(ack=ack_only, lazy=[thumbs])
     app.view(ids.FEEDBACK_MODAL)(ack=ack_only, lazy=[comment])
     app.action(ids.VIDEO_REPLY)(ack=ack_only, lazy=[video_reply])
     app.action(ids.SHARE_ANSWER)(ack=ack_only, lazy=[share])

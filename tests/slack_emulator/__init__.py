@@ -8,6 +8,16 @@ with SlackEmulator() as slack:
     alice = slack.add_user("alice", real_name="Alice Chen")
     slack.dm(alice, "What did we decide about pricing?")
     reply = slack.wait_for_message(slack.dm_channel(alice))
+
+OAuth installs, several teams and Socket Mode:
+    beta = slack.add_team("Beta", enterprise_id="E1")   # another workspace (of a Grid org)
+    slack.oauth_redirect_urls = [APP + "/slack/oauth_redirect"]
+    beta.install_as(user, org_wide=False)   # who approves on /oauth/v2/authorize
+    slack.rotate_tokens(ttl_s=3600)         # installs get expiring tokens and refresh tokens
+    app_token = slack.enable_socket_mode()  # deliveries go over the app's WebSocket once open
+    slack.wait_for_socket()
+Every bot token has the scopes of deploy/slack/manifest.yaml (or of its install); a call
+without its scope is answered `missing_scope`.
 """
 
 from ._delivery import ACK_DEADLINE, Delivery, signature

@@ -152,7 +152,7 @@ class UserActions(Sender):
             }
         )
         delivery = self.send_command(
-            slash_command(ws.identity, person, where, command, text, extra)
+            slash_command(ws.identity, person, where, command, text, extra, ws.org_install)
         )
         ack = ack_body(delivery)
         if ack:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._model import Call, Channel, JsonDict
+from ._scopes import needed_scope
 from ._workspace import Workspace
 
 Handler = Callable[[Workspace, "Args"], JsonDict]
@@ -15,10 +16,11 @@ Handler = Callable[[Workspace, "Args"], JsonDict]
 METHODS: dict[str, Handler] = {}
 STREAMING_METHODS = frozenset({"chat.startStream", "chat.appendStream", "chat.stopStream"})
 # Methods authenticated by the app's client id and secret, not a token.
-CLIENT_METHODS = frozenset({"openid.connect.token"})
+CLIENT_METHODS = frozenset({"openid.connect.token", "oauth.v2.access"})
+# Methods an app-level token (xapp-) calls, and only those.
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 # Arguments Slack takes as JSON, which form-encoded requests carry as JSON strings.
 JSON_ARGS = frozenset({"blocks", "attachments", "view", "files", "prompts", "metadata", "chunks"})
-SCOPES = "chat:write,commands,app_mentions:read,im:history,channels:history,files:write,users:read"
 
 
 def method(name: str) -> Callable[[Handler], Handler]:
@@ -114,12 +116,29 @@ def _answer(ws: Workspace, name: str, args: Args, token: str | None) -> tuple[in
         retry_after = {"Retry-After": str(ws.throttle.retry_after)}
         raise ApiError("ratelimited", status=429, headers=retry_after)
     if name not in CLIENT_METHODS:
-        if not token:
-            raise ApiError("not_authed")
-        if token not in ws.tokens and token not in ws.user_tokens:
-            raise ApiError("invalid_auth")
+        authenticate(ws, name, args, token)
     args.token = token
     with ws.changed:
         body = handler(ws, args)
         ws.changed.notify_all()
     return 200, {"ok": True, **body}
+
+
+def authenticate(ws: Workspace, name: str, args: Args, token: str | None) -> None:
+    """The token's checks, in Slack's order: present, known, of the right type, not expired,
+    with the scope the method needs."""
+    if not token:
+        raise ApiError("not_authed")
+    if token in ws.user_tokens:
+        return
+    info = ws.app_tokens.get(token) if name in APP_TOKEN_METHODS else ws.tokens.get(token)
+    if info is None:
+        known = token in ws.app_tokens or token in ws.tokens
+        raise ApiError("not_allowed_token_type" if known else "invalid_auth")
+    if info.expires_at is not None and time.time() >= info.expires_at:
+        raise ApiError("token_expired")
+    ref = args.get("channel")
+    needed = needed_scope(name, ws.resolve_channel(str(ref)) if ref else None)
+    if needed and info.scopes is not None and needed not in info.scopes:
+        provided = ",".join(sorted(info.scopes))
+        raise ApiError("missing_scope", needed=needed, provided=provided)

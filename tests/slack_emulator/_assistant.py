@@ -1,4 +1,9 @@
-"""assistant.threads.setStatus / setSuggestedPrompts / setTitle for AI app threads."""
+"""assistant.threads.setStatus / setSuggestedPrompts / setTitle for AI app threads.
+
+setStatus works in any thread the bot can post in (Slack's chat:write scope update of March
+2026: channel threads too, not only the assistant pane); `loading_messages` takes 1 to 10
+strings.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +21,21 @@ def thread_root(ws: Workspace, args: Args) -> JsonDict:
     return root
 
 
+MAX_LOADING_MESSAGES = 10
+
+
 @method("assistant.threads.setStatus")
 def set_status(ws: Workspace, args: Args) -> JsonDict:
+    if ws.identity.bot_user_id not in args.channel(ws, "channel_id").members:
+        raise ApiError("not_in_channel")
     thread_root(ws, args)
+    loading = args.get("loading_messages")
+    if loading is not None and (
+        not isinstance(loading, list)
+        or not 0 < len(loading) <= MAX_LOADING_MESSAGES
+        or not all(isinstance(m, str) and m for m in loading)
+    ):
+        raise ApiError("invalid_arguments")
     thread = (str(args["channel_id"]), str(args["thread_ts"]))
     status = str(args.get("status") or "")
     if status:

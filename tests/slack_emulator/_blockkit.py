@@ -85,6 +85,8 @@ def _check_element(index: int, element: Any, block_type: str) -> None:
     if block_type == "context_actions":
         if kind not in ("feedback_buttons", "icon_button"):
             raise _invalid(index, f"context_actions element type {kind!r} is not allowed")
+        if kind == "feedback_buttons":
+            _check_feedback_buttons(index, element)
         return
     if kind not in INTERACTIVE:
         raise _invalid(index, f"element type {kind!r} is not allowed in {block_type}")
@@ -93,6 +95,26 @@ def _check_element(index: int, element: Any, block_type: str) -> None:
             raise _invalid(index, "button text must be at most 75 characters")
         if len(str(element.get("value", ""))) > 2000:
             raise _invalid(index, "button value must be at most 2000 characters")
+
+
+def _check_feedback_buttons(index: int, element: dict[str, Any]) -> None:
+    """Both buttons, each with plain_text text (at most 75 characters), a value (at most 2000)
+    and an optional accessibility_label (at most 75); action_id at most 255."""
+    if len(str(element.get("action_id", ""))) > 255:
+        raise _invalid(index, "action_id must be at most 255 characters")
+    for name in ("positive_button", "negative_button"):
+        button = element.get(name)
+        if not isinstance(button, dict):
+            raise _invalid(index, f"feedback_buttons requires {name}")
+        text = button.get("text")
+        if not isinstance(text, dict) or text.get("type") != "plain_text":
+            raise _invalid(index, f"{name}.text must be a plain_text object")
+        if not 0 < len(_text(text)) <= 75:
+            raise _invalid(index, f"{name}.text must be 1 to 75 characters")
+        if not isinstance(button.get("value"), str) or not 0 < len(button["value"]) <= 2000:
+            raise _invalid(index, f"{name}.value must be 1 to 2000 characters")
+        if len(str(button.get("accessibility_label", ""))) > 75:
+            raise _invalid(index, f"{name}.accessibility_label must be at most 75 characters")
 
 
 def _check_block(index: int, block: Any, allowed: frozenset[str]) -> int:

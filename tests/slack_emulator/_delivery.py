@@ -8,9 +8,12 @@ import json
 import time
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import parse_qs
+
+if TYPE_CHECKING:
+    from ._socket import SocketLink
 
 ACK_DEADLINE = 3.0  # seconds Slack waits for the app to acknowledge a request
 USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
@@ -70,12 +73,14 @@ class Delivery:
 
 
 class Courier:
-    """Signs and POSTs requests to the app's request URL, timing the acknowledgement."""
+    """Signs and POSTs requests to the app's request URL, timing the acknowledgement; while the
+    app holds a Socket Mode connection, sends them over it instead."""
 
     def __init__(self, signing_secret: str, request_url: str | None, timeout: float) -> None:
         self.signing_secret = signing_secret
         self.request_url = request_url
         self.timeout = timeout
+        self.socket: SocketLink | None = None
 
     def send(
         self,
@@ -88,6 +93,10 @@ class Courier:
         retry_num: int = 0,
         retry_reason: str = "http_timeout",
     ) -> Delivery:
+        if self.socket is not None and self.socket.connected and kind != "url_verification":
+            return self._over_socket(kind, body, content_type, retry_num, retry_reason)
+        if not self.request_url and self.socket is not None:
+            raise RuntimeError("the app holds no Socket Mode connection (wait_for_socket)")
         if not self.request_url:
             raise RuntimeError("set the emulator's request_url to the app's URL first")
         stamp = str(int(time.time() if timestamp is None else timestamp))
@@ -114,3 +123,18 @@ class Courier:
             elapsed = time.monotonic() - started
             return Delivery(kind, body, headers, None, b"", elapsed, repr(error))
         return Delivery(kind, body, headers, status, answer, time.monotonic() - started)
+
+    def _over_socket(
+        self, kind: str, body: bytes, content_type: str, retry_num: int, retry_reason: str
+    ) -> Delivery:
+        headers = {"Content-Type": content_type, "X-Socket-Mode": "1"}
+        if retry_num:
+            headers |= {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
+        unsent = Delivery(kind, body, headers, None, b"", 0.0)
+        assert self.socket is not None
+        ack = self.socket.deliver(kind, unsent.payload, (retry_num, retry_reason), self.timeout)
+        if not ack.acked:
+            error = f"no acknowledgement within {self.timeout}s"
+            return Delivery(kind, body, headers, None, b"", ack.elapsed, error)
+        answer = json.dumps(ack.payload).encode() if ack.payload else b""
+        return Delivery(kind, body, headers, 200, answer, ack.elapsed)

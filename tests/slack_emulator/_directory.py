@@ -10,7 +10,9 @@ from ._workspace import Workspace
 @method("auth.test")
 def auth_test(ws: Workspace, args: Args) -> JsonDict:
     identity = ws.identity
-    return {
+    info = ws.tokens.get(args.token or "")
+    org_wide = bool(info and info.org_wide)
+    answer = {
         "url": f"https://{identity.team_domain}.slack.com/",
         "team": identity.team_name,
         "user": identity.bot_name,
@@ -18,8 +20,9 @@ def auth_test(ws: Workspace, args: Args) -> JsonDict:
         "user_id": identity.bot_user_id,
         "bot_id": identity.bot_id,
         "app_id": identity.app_id,
-        "is_enterprise_install": False,
+        "is_enterprise_install": org_wide,
     }
+    return {**answer, "enterprise_id": identity.enterprise_id} if identity.enterprise_id else answer
 
 
 @method("users.info")
@@ -27,7 +30,7 @@ def users_info(ws: Workspace, args: Args) -> JsonDict:
     user = ws.users.get(str(args.require("user", "user_not_found")))
     if user is None:
         raise ApiError("user_not_found")
-    return {"user": user.to_api(ws.identity.team_id)}
+    return {"user": user.to_api(ws.identity.team_id, ws.identity.enterprise_id)}
 
 
 @method("usergroups.list")

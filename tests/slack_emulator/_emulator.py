@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from ._actions import UserActions
 from ._delivery import ACK_DEADLINE, Courier, Delivery
-from ._model import AppIdentity, Call, Channel, JsonDict, ResponsePost, User, UserGroup, user_id_of
+from ._grid import Grid
+from ._installs import Installs
+from ._model import (
+    AppIdentity,
+    Call,
+    Channel,
+    JsonDict,
+    ResponsePost,
+    User,
+    UserGroup,
+    user_id_of,
+)
 from ._openid import CLIENT_ID, CLIENT_SECRET
+from ._scopes import manifest_bot_scopes
 from ._server import ApiServer
 from ._workspace import Throttle, Workspace
 
@@ -29,7 +42,7 @@ DEFAULT_SUBSCRIPTIONS = frozenset(
 )
 
 
-class SlackEmulator(UserActions):
+class SlackEmulator(UserActions, Installs):
     """A Slack workspace on loopback, with the app under test installed in it.
 
     Point the app's WebClient at `api_url`, point `request_url` at the app's HTTP endpoint,
@@ -49,25 +62,45 @@ class SlackEmulator(UserActions):
         ack_timeout: float = ACK_DEADLINE,
         trigger_ttl: float = 3.0,
         extra_tokens: Iterable[str] = (),
+        scopes: Iterable[str] | None = None,
     ) -> None:
-        self.identity = identity or AppIdentity()
-        self.bot_token = bot_token
-        self.signing_secret = signing_secret
-        self.subscriptions = frozenset(subscriptions)
-        self.workspace = Workspace(self.identity, (bot_token, *extra_tokens), trigger_ttl)
-        self.workspace.streaming = streaming
+        """`scopes`: the bot token's (default: the app manifest's bot scopes)."""
+        self.grid = Grid()
         self.courier = Courier(signing_secret, request_url, ack_timeout)
+        self._server: ApiServer | None = ApiServer(self.grid)
+        granted = manifest_bot_scopes() if scopes is None else frozenset(scopes)
+        tokens = (bot_token, *extra_tokens)
+        self._join(identity or AppIdentity(), tokens, granted, subscriptions, trigger_ttl)
+        self.bot_token = bot_token
+        self.workspace.streaming = streaming
+
+    def _join(
+        self,
+        identity: AppIdentity,
+        tokens: Iterable[str],
+        scopes: frozenset[str],
+        subscriptions: Iterable[str],
+        trigger_ttl: float,
+    ) -> None:
+        self.identity = identity
+        self.signing_secret = self.courier.signing_secret
+        self.subscriptions = frozenset(subscriptions)
+        ws = Workspace(identity, tokens, trigger_ttl, scopes=scopes, ids=self.grid.ids)
+        self.workspace = self.grid.add(ws)
         self.general = self.workspace.add_channel("general", {self.identity.bot_user_id})
-        self._server = ApiServer(self.workspace)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> Self:
-        self._server.start()
+        if self._server is not None:
+            self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.stop()
+        if self._server is not None:
+            self._server.stop()
+        if self.grid.socket is not None and self._server is not None:
+            self.grid.socket.stop()
 
     def __enter__(self) -> Self:
         return self.start()
@@ -79,6 +112,35 @@ class SlackEmulator(UserActions):
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    def add_team(
+        self, name: str, *, enterprise_id: str | None = None, enterprise_name: str = ""
+    ) -> SlackEmulator:
+        """Another workspace of this Slack (of the Grid organisation `enterprise_id`), with
+        the app not yet installed in it: act in it through the returned emulator."""
+        ids = self.grid.ids
+        sibling = next(
+            (
+                t
+                for t in self.grid.teams.values()
+                if enterprise_id and t.identity.enterprise_id == enterprise_id
+            ),
+            None,
+        )  # the app's bot user is one user in the whole organisation
+        identity = replace(
+            self.identity,
+            team_id=ids.new("T"),
+            team_domain=name.lower().replace(" ", "-"),
+            team_name=name,
+            bot_id=sibling.identity.bot_id if sibling else ids.new("B"),
+            bot_user_id=sibling.identity.bot_user_id if sibling else ids.new("U"),
+            enterprise_id=enterprise_id,
+            enterprise_name=enterprise_name,
+        )
+        team = SlackEmulator.__new__(SlackEmulator)
+        team.grid, team.courier, team._server, team.bot_token = self.grid, self.courier, None, ""
+        team._join(identity, (), frozenset(), self.subscriptions, self.workspace.trigger_ttl)
+        return team
 
     @property
     def base_url(self) -> str:

@@ -70,9 +70,16 @@ def share(ws: Workspace, channel: Channel, files: list[UploadedFile], args: Args
     message["files"] = [f.to_api(ws.base_url, ws.identity.team_id) for f in files]
 
 
+def visible_to_bot(ws: Workspace, file: UploadedFile) -> bool:
+    """The bot sees its own files and those shared where it is a member (a DM with it, a
+    channel it was invited to); Slack answers file_not_found for the rest."""
+    bot = ws.identity.bot_user_id
+    return file.user == bot or any(bot in ws.channels[c].members for c, _ in file.shares)
+
+
 @method("files.info")
 def files_info(ws: Workspace, args: Args) -> JsonDict:
     file = ws.files.get(str(args.require("file", "file_not_found")))
-    if file is None:
+    if file is None or not visible_to_bot(ws, file):
         raise ApiError("file_not_found")
     return {"file": file.to_api(ws.base_url, ws.identity.team_id)}

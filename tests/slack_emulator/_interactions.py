@@ -37,7 +37,9 @@ def block_actions(
     ws: Workspace, user: User, target: JsonDict, action_id: str, value: Any
 ) -> JsonDict:
     """A block_actions payload for a click in a message, an ephemeral message or a view."""
-    payload = interaction(ws.identity, "block_actions", user, ws.issue_trigger(user.id))
+    payload = interaction(
+        ws.identity, "block_actions", user, ws.issue_trigger(user.id), ws.org_install
+    )
     payload["state"] = {"values": {}}
     if target.get("type") in ("modal", "home") and target.get("id") in ws.views:
         view = ws.views[target["id"]]
@@ -79,14 +81,16 @@ def view_submission(
 ) -> JsonDict:
     view = copy.deepcopy(ws.views[view_id])
     view["state"] = {"values": state_values(view, values)}
-    payload = interaction(ws.identity, "view_submission", user, ws.issue_trigger(user.id))
+    payload = interaction(
+        ws.identity, "view_submission", user, ws.issue_trigger(user.id), ws.org_install
+    )
     return {**payload, "view": view, "response_urls": []}
 
 
 def shortcut(ws: Workspace, user: User, callback_id: str, message: JsonDict | None) -> JsonDict:
     """A global shortcut payload, or a message_action one when `message` is given."""
     kind = "message_action" if message else "shortcut"
-    payload = interaction(ws.identity, kind, user, ws.issue_trigger(user.id))
+    payload = interaction(ws.identity, kind, user, ws.issue_trigger(user.id), ws.org_install)
     payload |= {"callback_id": callback_id, "action_ts": ws.clock.next()}
     if message is None:
         return payload

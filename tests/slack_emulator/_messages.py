@@ -65,7 +65,8 @@ def find_element(blocks: list[JsonDict], action_id: str) -> tuple[str, JsonDict]
 
 
 def _interactive_elements(block: JsonDict) -> list[JsonDict]:
-    elements = list(block.get("elements", [])) if block.get("type") == "actions" else []
+    interactive = block.get("type") in ("actions", "context_actions")
+    elements = list(block.get("elements", [])) if interactive else []
     for key in ("accessory", "element"):
         if isinstance(block.get(key), dict):
             elements.append(block[key])

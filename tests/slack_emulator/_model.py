@@ -22,10 +22,19 @@ class AppIdentity:
     bot_user_id: str = "U0001BOT"
     bot_name: str = "ceo-twin"
     verification_token: str = "emulator-verification-token"
+    enterprise_id: str | None = None  # an Enterprise Grid organisation's workspace
+    enterprise_name: str = ""
 
     @property
     def team(self) -> JsonDict:
-        return {"id": self.team_id, "domain": self.team_domain}
+        team: JsonDict = {"id": self.team_id, "domain": self.team_domain}
+        return {**team, "enterprise_id": self.enterprise_id} if self.enterprise_id else team
+
+    @property
+    def enterprise(self) -> JsonDict | None:
+        if not self.enterprise_id:
+            return None
+        return {"id": self.enterprise_id, "name": self.enterprise_name}
 
     def bot_profile(self) -> JsonDict:
         return {
@@ -56,8 +65,9 @@ class User:
     tz_label: str = "Eastern Standard Time"
     tz_offset: int = -18000
 
-    def to_api(self, team_id: str) -> JsonDict:
-        """The `user` object of users.info."""
+    def to_api(self, team_id: str, enterprise_id: str | None = None) -> JsonDict:
+        """The `user` object of users.info (with `enterprise_user` on Enterprise Grid)."""
+        grid = {"enterprise_user": {"enterprise_id": enterprise_id, "teams": [team_id]}}
         team_id = self.team or team_id
         real_name = self.real_name or self.name
         profile = {
@@ -88,6 +98,7 @@ class User:
             "is_bot": self.is_bot,
             "is_app_user": False,
             "updated": 1_700_000_000,
+            **(grid if enterprise_id and not self.team else {}),
         }
 
 
@@ -186,6 +197,17 @@ class UploadedFile:
 
 def user_id_of(user: str | User) -> str:
     return user if isinstance(user, str) else user.id
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """What a token may do: its scopes (None: any method), when it expires (time.time(); None:
+    never), and whether it is an org-wide install's token (valid in every workspace of its
+    Enterprise Grid organisation)."""
+
+    scopes: frozenset[str] | None = None
+    expires_at: float | None = None
+    org_wide: bool = False
 
 
 @dataclass(frozen=True)

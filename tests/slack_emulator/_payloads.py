@@ -17,25 +17,31 @@ THREAD_SUMMARY = ("reply_count", "reply_users", "reply_users_count", "latest_rep
 SELECTS = ("static_select", "external_select", "radio_buttons", "overflow")
 
 
-def envelope(identity: AppIdentity, event: JsonDict, event_id: str) -> JsonDict:
-    """The `event_callback` wrapper every Events API request carries."""
+def envelope(
+    identity: AppIdentity, event: JsonDict, event_id: str, org_wide: bool = False
+) -> JsonDict:
+    """The `event_callback` wrapper every Events API request carries (`org_wide`: the app is
+    installed for the workspace's whole Enterprise Grid organisation)."""
+    enterprise = identity.enterprise_id
     return {
         "token": identity.verification_token,
         "team_id": identity.team_id,
+        "enterprise_id": enterprise,
         "context_team_id": identity.team_id,
-        "context_enterprise_id": None,
+        "context_enterprise_id": enterprise,
         "api_app_id": identity.app_id,
         "event": event,
         "type": "event_callback",
         "event_id": event_id,
         "event_time": int(time.time()),
+        "is_enterprise_install": org_wide,
         "authorizations": [
             {
-                "enterprise_id": None,
-                "team_id": identity.team_id,
+                "enterprise_id": enterprise,
+                "team_id": None if org_wide else identity.team_id,
                 "user_id": identity.bot_user_id,
                 "is_bot": True,
-                "is_enterprise_install": False,
+                "is_enterprise_install": org_wide,
             }
         ],
         "is_ext_shared_channel": False,
@@ -104,19 +110,26 @@ def action(block_id: str, element: JsonDict, value: Any) -> JsonDict:
             (o for o in options if o.get("value") == value), {"value": value}
         )
         return result
+    if kind == "feedback_buttons":  # `value`: "positive" or "negative", the button clicked
+        if value not in ("positive", "negative"):
+            raise ValueError("click feedback_buttons with value='positive' or 'negative'")
+        button = element[f"{value}_button"]
+        return {**result, "value": button["value"], "text": button["text"]}
     result["value"] = element.get("value") if value is None else value
     return {**result, **({"text": element["text"]} if "text" in element else {})}
 
 
-def interaction(identity: AppIdentity, kind: str, user: User, trigger_id: str) -> JsonDict:
+def interaction(
+    identity: AppIdentity, kind: str, user: User, trigger_id: str, org_wide: bool = False
+) -> JsonDict:
     """The fields every interaction payload has."""
     return {
         "type": kind,
         "token": identity.verification_token,
         "api_app_id": identity.app_id,
         "team": identity.team,
-        "enterprise": None,
-        "is_enterprise_install": False,
+        "enterprise": identity.enterprise,
+        "is_enterprise_install": org_wide,
         "user": user_ref(user, identity.team_id),
         "trigger_id": trigger_id,
     }
@@ -144,9 +157,12 @@ def slash_command(
     command: str,
     text: str,
     extra: dict[str, str],
+    org_wide: bool = False,
 ) -> dict[str, str]:
     """The form fields of a slash command request; `extra` has trigger_id and response_url."""
+    grid = {"enterprise_id": identity.enterprise_id} if identity.enterprise_id else {}
     return {
+        **grid,
         "token": identity.verification_token,
         "team_id": identity.team_id,
         "team_domain": identity.team_domain,
@@ -157,6 +173,6 @@ def slash_command(
         "command": command,
         "text": text,
         "api_app_id": identity.app_id,
-        "is_enterprise_install": "false",
+        "is_enterprise_install": "true" if org_wide else "false",
         **extra,
     }

@@ -28,7 +28,8 @@ class Sender:
         forged_signature: str | None = None,
     ) -> Delivery:
         """POST `event` in an event_callback envelope, signed (or forged, or stale)."""
-        body = envelope(self.workspace.identity, event, self.workspace.ids.new("Ev"))
+        ws = self.workspace
+        body = envelope(ws.identity, event, ws.ids.new("Ev"), ws.org_install)
         signing = {"timestamp": timestamp, "forged_signature": forged_signature}
         return self._send("event", json.dumps(body).encode(), "application/json", **signing)
 

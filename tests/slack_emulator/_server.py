@@ -11,12 +11,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import _assistant, _chat, _directory, _streaming, _views  # noqa: F401  (registers methods)
-from ._api import SCOPES, dispatch
+from . import _assistant, _chat, _directory, _oauth, _socket, _streaming, _views  # noqa: F401
+from ._api import dispatch
 from ._files import store_upload
+from ._grid import Grid
 from ._model import JsonDict
+from ._oauth import install_page
 from ._openid import authorize
 from ._respond import respond
+from ._scopes import manifest_bot_scopes
 from ._workspace import Workspace
 
 
@@ -71,6 +74,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if path == "/openid/connect/authorize":
             return self._authorize()
+        if path == "/oauth/v2/authorize":
+            return self._install()
         routes = {
             "/api/": self._web_api,
             "/upload/v1/": self._upload,
@@ -91,21 +96,23 @@ class _Handler(BaseHTTPRequestHandler):
         token = self._bearer() or args.get("token")
         args.pop("token", None)
         args.update(self._basic())
-        status, answer, headers = dispatch(self.server.workspace, method, args, token)
+        ws = self.server.grid.route(token, args)
+        status, answer, headers = dispatch(ws, method, args, token)
         if answer.get("ok"):
-            headers = {**headers, "x-oauth-scopes": SCOPES}
+            info = ws.tokens.get(token or "")
+            scopes = info.scopes if info and info.scopes is not None else manifest_bot_scopes()
+            headers = {**headers, "x-oauth-scopes": ",".join(sorted(scopes))}
         self._send_json(status, answer, headers)
 
     def _upload(self, file_id: str, body: bytes) -> None:
         content = uploaded_bytes(body, self.headers.get("Content-Type", ""))
-        if not self.server.workspace.mutate(
-            lambda: store_upload(self.server.workspace, file_id, content)
-        ):
+        ws = self.server.grid.find(file_id) or self.server.workspace
+        if not ws.mutate(lambda: store_upload(ws, file_id, content)):
             return self._send(404, b"file not found", "text/plain")
         self._send(200, f"OK - {len(content)}".encode(), "text/plain")
 
     def _download(self, path: str, body: bytes) -> None:
-        ws = self.server.workspace
+        ws = self.server.grid.find(path.split("/")[0]) or self.server.workspace
         if self._bearer() not in ws.tokens:
             return self._send(403, b"invalid_auth", "text/plain")
         file = ws.read(lambda: ws.files.get(path.split("/")[0]))
@@ -114,13 +121,20 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, file.content, file.mimetype)
 
     def _response_url(self, target_id: str, body: bytes) -> None:
-        ws = self.server.workspace
+        ws = self.server.grid.find(target_id) or self.server.workspace
         try:
             payload = json.loads(body or b"{}")
         except json.JSONDecodeError:
             return self._send_json(400, {"ok": False, "error": "invalid_payload"})
         status, answer = ws.mutate(lambda: respond(ws, target_id, payload))
         self._send_json(status, answer)
+
+    def _install(self) -> None:
+        query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+        grid = self.server.grid
+        with grid.lock:
+            status, page, headers = install_page(grid, query)
+        self._send(status, page.encode(), "text/html; charset=utf-8", headers)
 
     def _authorize(self) -> None:
         query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
@@ -162,27 +176,35 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256  # many app processes call at once, as they do Slack
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, grid: Grid) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
-        self.workspace = workspace
+        self.grid = grid
+
+    @property
+    def workspace(self) -> Workspace:
+        """The first team: Sign in with Slack and requests no token routes elsewhere."""
+        assert self.grid.primary is not None
+        return self.grid.primary
 
 
 class ApiServer:
-    """Serves a workspace on a free loopback port from a background thread."""
+    """Serves the teams of a grid on a free loopback port from a background thread."""
 
-    def __init__(self, workspace: Workspace) -> None:
-        self.workspace = workspace
+    def __init__(self, grid: Grid) -> None:
+        self.grid = grid
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> str:
-        self._server = _Server(self.workspace)
-        self.workspace.base_url = f"http://127.0.0.1:{self._server.server_port}"
+        self._server = _Server(self.grid)
+        base_url = f"http://127.0.0.1:{self._server.server_port}"
+        for ws in self.grid.teams.values():
+            ws.base_url = base_url
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self._thread.start()
-        return self.workspace.base_url
+        return base_url
 
     def stop(self) -> None:
         if self._server is None or self._thread is None:

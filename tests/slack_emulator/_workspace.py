@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._delivery import Delivery
 from ._ids import IdFactory, TsClock
@@ -17,10 +17,14 @@ from ._model import (
     Channel,
     JsonDict,
     ResponsePost,
+    TokenInfo,
     UploadedFile,
     User,
     UserGroup,
 )
+
+if TYPE_CHECKING:
+    from ._grid import Grid
 
 T = TypeVar("T")
 
@@ -76,15 +80,24 @@ class Workspace:
     """State plus the lock that guards it; `changed` is notified after every mutation."""
 
     def __init__(
-        self, identity: AppIdentity, tokens: Iterable[str], trigger_ttl: float = 3.0
+        self,
+        identity: AppIdentity,
+        tokens: Iterable[str],
+        trigger_ttl: float = 3.0,
+        *,
+        scopes: frozenset[str] | None = None,
+        ids: IdFactory | None = None,
     ) -> None:
         self.identity = identity
-        self.tokens = frozenset(tokens)
+        self.tokens: dict[str, TokenInfo] = {t: TokenInfo(scopes) for t in tokens}  # bot tokens
+        self.app_tokens: dict[str, TokenInfo] = {}  # app-level tokens (xapp-): Socket Mode
+        self.org_install = False  # the app is installed org-wide (events say so)
+        self.grid: Grid | None = None  # the teams this one is among
         self.trigger_ttl = trigger_ttl
         self.streaming = True
         self.throttle = Throttle(0)
         self.base_url = ""
-        self.ids = IdFactory()
+        self.ids = ids or IdFactory()
         self.clock = TsClock()
         self.changed = threading.Condition(threading.RLock())
         self.users: dict[str, User] = {}

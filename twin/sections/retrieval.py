@@ -18,6 +18,7 @@ class RetrievalSettings(Section):
     chunk_overlap: int = Field(120, ge=0)
     max_file_mb: float = Field(20, gt=0)
     max_chunks_per_file: int = Field(10_000, ge=1)
+    keep_versions: int = Field(10, ge=0)  # earlier versions' text kept for the history
     top_k: int = Field(5, ge=1, le=100)
     candidates: int = Field(40, ge=1)
     hnsw_max_neighbors: int = Field(32, ge=2)

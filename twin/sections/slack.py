@@ -1,5 +1,6 @@
-"""The Slack front door's section. Tokens are never settings:
-SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_APP_TOKEN come from the environment only.
+"""The Slack front door's section. Tokens are never settings: SLACK_BOT_TOKEN,
+SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, SLACK_CLIENT_ID and SLACK_CLIENT_SECRET come from the
+environment only.
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ class SlackSettings(Section):
     # Slash commands, as created in the Slack app (see deploy/slack/manifest.yaml).
     command: str = Field("/ask-elena", pattern=r"^/[a-z0-9_-]{1,31}$")
     admin_command: str = Field("/twin-admin", pattern=r"^/[a-z0-9_-]{1,31}$")
+
+    # OAuth installs (SLACK_CLIENT_ID/SLACK_CLIENT_SECRET, no SLACK_BOT_TOKEN): the redirect URL
+    # registered in the app (empty: Slack uses the app's only one), and how many minutes before
+    # a rotating bot token expires it is refreshed. review_channel, approvers, admins and
+    # admin_channel may differ per workspace (bot.workspaces).
+    oauth_redirect_url: str = ""
+    rotate_before_min: int = Field(120, ge=1, le=720)
 
     # Comms approval: the channel (ID) that reviews flagged answers, and who may decide:
     # user IDs (U...) or user-group IDs (S...). Reminder after an approval waits remind_after_s.

@@ -18,9 +18,19 @@ from itsdangerous import URLSafeTimedSerializer
 from persona.answer import Answerer, make_llm
 from retrieval.corpus import Corpus
 from twin.settings import Settings
-from web.console import audit, corpus_page, insights, reviews_page, signin, try_it
+from web.console import (
+    audit,
+    corpus_page,
+    insights,
+    reviews_page,
+    signin,
+    try_it,
+    versions_page,
+)
 from web.console.auth import Forbidden, SignInRequired
+from web.console.clips import Clips
 from web.console.context import TEMPLATES, Console, Directory, Reviews
+from web.console.reindexing import Reindexes
 from web.console.uploads import Uploads
 
 __all__ = ["create_console"]
@@ -69,11 +79,13 @@ def create_console(
         client_secret=env.get("SLACK_CLIENT_SECRET", ""),
         templates=Jinja2Templates(directory=TEMPLATES),
         uploads=Uploads(corpus),
+        reindexes=Reindexes(corpus),
+        clips=Clips(settings),
     )
     app = FastAPI(title="ceo-twin console", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.console = console
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (signin, reviews_page, corpus_page, audit, insights, try_it):
+    for module in (signin, reviews_page, corpus_page, versions_page, audit, insights, try_it):
         app.include_router(module.router)
     _handle_errors(app, console)
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from twin.models import AnswerRecord, Approval
 from web.console.auth import ADMIN, console_of, require
 from web.console.pages import show
+from web.console.people import Names
 
 router = APIRouter()
 
@@ -33,7 +34,7 @@ class Filters:
 @dataclass(frozen=True)
 class Row:
     record: AnswerRecord
-    approval: str  # "", or e.g. "approved by U123"
+    approval: str  # "", or e.g. "approved by Carol Comms"
 
     def sources(self) -> str:
         return "; ".join(f"{c['title']} (doc {c['doc_id']})" for c in self.record.citations or [])
@@ -56,7 +57,8 @@ def rows(request: Request, filters: Filters) -> list[Row]:
         query = query.where(AnswerRecord.asked_at >= datetime.combine(since, time()))
     if until := _day(filters.until):
         query = query.where(AnswerRecord.asked_at < datetime.combine(until + timedelta(1), time()))
-    with console_of(request).sessions() as session:
+    console = console_of(request)
+    with console.sessions() as session:
         records = list(session.scalars(query.limit(LIMIT * 4)))
         approvals = {
             a.answer_id: a
@@ -67,19 +69,20 @@ def rows(request: Request, filters: Filters) -> list[Row]:
     wanted = filters.document.strip().lower()
     if wanted:
         records = [r for r in records if any(_cites(c, wanted) for c in r.citations or [])]
-    return [Row(r, _approval(approvals.get(r.id))) for r in records[:LIMIT]]
+    who = Names(console.directory)
+    return [Row(r, _approval(approvals.get(r.id), who)) for r in records[:LIMIT]]
 
 
 def _cites(citation: dict[str, object], wanted: str) -> bool:
     return str(citation.get("doc_id")) == wanted or wanted in str(citation.get("title", "")).lower()
 
 
-def _approval(approval: Approval | None) -> str:
+def _approval(approval: Approval | None, who: Names) -> str:
     if approval is None:
         return ""
     if approval.status == "pending":
         return "pending"
-    return f"{approval.status} by {approval.decided_by}" + (
+    return f"{approval.status} by {who(approval.decided_by)}" + (
         f" ({approval.note})" if approval.note else ""
     )
 
@@ -124,11 +127,14 @@ def audit_csv(
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        ["id", "asked_at", "user", "groups", "mode", "question", "answer", "sources", "approval"]
-    )
+        ["id", "asked_at", "user", "name", "groups", "mode", "question", "answer", "sources",
+         "approval"]
+    )  # fmt: skip
+    who = Names(console_of(request).directory)
     for row in found:
         r = row.record
-        cells = [r.user_id, r.groups, r.mode, r.question, r.answer, row.sources(), row.approval]
+        cells = [r.user_id, who(r.user_id), r.groups, r.mode, r.question, r.answer, row.sources(),
+                 row.approval]  # fmt: skip
         writer.writerow([r.id, r.asked_at.isoformat(), *map(_cell, cells)])
     console_of(request).actions.record(viewer.user, "export audit", rows=len(found))
     headers = {"Content-Disposition": 'attachment; filename="twin-audit.csv"'}

@@ -20,6 +20,8 @@ from retrieval.corpus import Corpus
 from twin.models import Approval
 from twin.settings import Settings
 from web.console.actions import ActionLog
+from web.console.clips import Clips
+from web.console.reindexing import Reindexes
 from web.console.uploads import Uploads
 
 __all__ = ["Console", "Directory", "Reviews"]
@@ -33,6 +35,7 @@ class Directory(Protocol):
     def is_member(self, user: str, allowed: list[str]) -> bool: ...
     def groups_for(self, user: str) -> list[str]: ...
     def known_groups(self) -> list[str]: ...
+    def name_of(self, user: str) -> str | None: ...
 
 
 class Reviews(Protocol):
@@ -55,6 +58,8 @@ class Console:
     client_secret: str
     templates: Jinja2Templates
     uploads: Uploads
+    reindexes: Reindexes
+    clips: Clips
 
     @property
     def sessions(self) -> sessionmaker[Session]:

@@ -1,5 +1,7 @@
 """Corpus: the documents (restricted ones only to admins in their audience), uploads with
-progress, removal, and re-reading a document from its source."""
+progress, removal, re-reading a document from its source (forced: as a new version even if
+unchanged), and reindexing the whole corpus. Each document's versions: web.console.versions_page.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ def corpus_page(request: Request, msg: str = "", job: str = "") -> Response:
     return show(
         request, "corpus.html", viewer, documents=documents, hidden=hidden, msg=msg, job=upload,
         kinds=KINDS, groups=console.directory.known_groups() if console.directory else [],
+        reindex=console.reindexes.latest(),
     )  # fmt: skip
 
 
@@ -84,9 +87,27 @@ async def remove(request: Request, doc_id: int) -> Response:
     return back("/corpus", f"Removed {doc_id} {doc.title}.")
 
 
+@router.post("/corpus/reindex")
+async def reindex_all(request: Request) -> Response:
+    """Rebuild the index from the registry (retrieval.reindex), in the background."""
+    viewer = require(request, ADMIN)
+    await check_csrf(request, viewer)
+    try:
+        from retrieval.reindex import reindex
+    except ImportError:
+        return back("/corpus", "Reindex is not in this version of the twin (retrieval.reindex).")
+    console = console_of(request)
+    job = console.reindexes.start(viewer.user, reindex)
+    if job is None:
+        return back("/corpus", "A reindex is already running.")
+    console.actions.record(viewer.user, "reindex", "corpus", run=job.id)
+    return back("/corpus", "Reindex started.")
+
+
 @router.post("/corpus/{doc_id}/reread")
-async def reread(request: Request, doc_id: int) -> Response:
-    """Ingest the document's source file again (a new version if it changed on disk)."""
+async def reread(request: Request, doc_id: int, force: str = Form("")) -> Response:
+    """Ingest the document's source file again: a new version if it changed on disk, or
+    (forced) even if it did not."""
     viewer = require(request, ADMIN)
     await check_csrf(request, viewer)
     console = console_of(request)
@@ -96,6 +117,8 @@ async def reread(request: Request, doc_id: int) -> Response:
     source = Path(doc.source)
     if not source.is_file():
         return back("/corpus", f"{doc.title}: its source {doc.source} is no longer on disk.")
-    job = console.uploads.reread(viewer.user, source, doc.audience)
-    console.actions.record(viewer.user, "re-read", f"doc {doc_id}", source=doc.source)
+    forced = bool(force)
+    job = console.uploads.reread(viewer.user, source, doc.audience, forced)
+    action = "re-ingest" if forced else "re-read"
+    console.actions.record(viewer.user, action, f"doc {doc_id}", source=doc.source)
     return back(f"/corpus?job={job.id}")

@@ -105,7 +105,7 @@ def insights_page(request: Request) -> Response:
         unanswered=len(unanswered),
         helpful=sum(1 for f in feedback if f.helpful),
         unhelpful=sum(1 for f in feedback if not f.helpful),
-        comments=[f.comment for f in feedback if f.comment][:10],
+        comments=[f for f in feedback if f.comment][:10],
         waits=rows(buckets(minutes)),
         median=minutes[len(minutes) // 2] if minutes else None,
         pending=sum(1 for a in approvals if a.status == PENDING),

@@ -1,4 +1,5 @@
-"""Rendering a page: the template with the viewer (for the navigation and the CSRF token)."""
+"""Rendering a page: the template with the viewer (for the navigation and the CSRF token) and
+`who`, which shows a user id as the person's name."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from web.console.auth import Viewer, console_of
+from web.console.people import Names
 
 __all__ = ["back", "show"]
 
@@ -16,7 +18,12 @@ def show(
     request: Request, template: str, viewer: Viewer | None, status: int = 200, **context: Any
 ) -> HTMLResponse:
     console = console_of(request)
-    context = {"viewer": viewer, "persona": console.settings.persona.name, **context}
+    context = {
+        "viewer": viewer,
+        "persona": console.settings.persona.name,
+        "who": Names(console.directory),
+        **context,
+    }
     return console.templates.TemplateResponse(request, template, context, status_code=status)
 
 

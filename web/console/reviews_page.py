@@ -18,6 +18,7 @@ from sqlalchemy import select
 from twin.models import Approval
 from web.console.auth import APPROVER, Viewer, check_csrf, console_of, require
 from web.console.pages import back, show
+from web.console.people import Names
 
 router = APIRouter()
 
@@ -90,7 +91,8 @@ def _after(
     **detail: object,
 ) -> Response:
     if not applied:
-        return back("/reviews", f"Review #{approval_id}: " + _MENTION.sub(r"\1", why))
+        who = Names(console_of(request).directory)
+        return back("/reviews", f"Review #{approval_id}: " + _MENTION.sub(lambda m: who(m[1]), why))
     console_of(request).actions.record(viewer.user, action, f"approval {approval_id}", **detail)
     done = "approved" if action == "approve" else "rejected"
     return back("/reviews", f"Review #{approval_id} {done}.")

@@ -61,22 +61,29 @@ class Uploads:
         threading.Thread(target=self._run, args=(job, paths, kind), daemon=True).start()
         return job
 
-    def reread(self, by: str, source: Path, audience: str) -> UploadJob:
-        """Ingest a registered document's source file again, in the background."""
+    def reread(self, by: str, source: Path, audience: str, force: bool = False) -> UploadJob:
+        """Ingest a registered document's source file again, in the background; `force`: as a
+        new version even if it did not change."""
         job = UploadJob(uuid.uuid4().hex[:12], by, audience, [source.name])
         with self._lock:
             self._jobs[job.id] = job
-        threading.Thread(target=self._run, args=(job, [source], "auto"), daemon=True).start()
+        args = (job, [source], "auto", force)
+        threading.Thread(target=self._run, args=args, daemon=True).start()
         return job
 
     def get(self, job_id: str) -> UploadJob | None:
         with self._lock:
             return self._jobs.get(job_id)
 
-    def _run(self, job: UploadJob, paths: list[Path], kind: str) -> None:
+    def _run(self, job: UploadJob, paths: list[Path], kind: str, force: bool = False) -> None:
         try:
             Ingestor(
-                self.corpus, f"console:{job.by}", [job.audience], kind, on_result=job.results.append
+                self.corpus,
+                f"console:{job.by}",
+                [job.audience],
+                kind,
+                on_result=job.results.append,
+                force=force,
             ).run(paths)
         except Exception as exc:  # a broken index: shown on the page, the batch stops
             job.error = f"ingest stopped: {exc}"
