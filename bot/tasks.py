@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from slack_sdk import WebClient
+
 from bot.questions import Place, Question
 from twin.tasks import Handler
 
@@ -43,19 +45,24 @@ def question_of(args: dict[str, Any]) -> Question:
 def handlers(services: Services) -> dict[str, Handler]:
     """The task handlers of `services` (a `twin serve` process or a `twin worker`)."""
 
+    def client() -> WebClient:
+        """The bot's client; an OAuth install's, with its current token for the whole task."""
+        pinned = getattr(services.client, "pinned", None)
+        return pinned() if pinned is not None else services.client
+
     def answer(question: dict[str, Any], key: str) -> None:
-        services.asker.ask(services.client, question_of(question), key)
+        services.asker.ask(client(), question_of(question), key)
 
     def command(question: dict[str, Any], response_url: str, key: str) -> None:
         from bot.slash import answer_command
 
-        answer_command(services.asker, services.client, question_of(question), response_url, key)
+        answer_command(services.asker, client(), question_of(question), response_url, key)
 
     def render(job_id: int, publisher: str = "") -> None:
         """`publisher` "slack": into the job's thread; "": render.jobs.publisher."""
         services.video.run_job(job_id, slack=publisher == SLACK)
 
     def ingest(user: str, file: dict[str, Any], audience: list[str], kind: str) -> None:
-        services.admin.ingest(services.client, user, file, audience, kind)
+        services.admin.ingest(client(), user, file, audience, kind)
 
     return {ANSWER: answer, COMMAND: command, RENDER: render, INGEST: ingest}

@@ -102,17 +102,27 @@ class LocalTasks(TaskRunner):
 
 
 class CeleryTasks(TaskRunner):
-    """Publishes tasks to the broker for `twin worker` processes."""
+    """Publishes tasks to the broker for `twin worker` processes, on a connection of its own
+    (kombu's pools are shared by every app in the process): one publish at a time."""
 
     def __init__(self, settings: TaskSettings) -> None:
         self.settings = settings
         self.app = celery_app(settings)
+        self._lock = threading.Lock()
+        # No heartbeat: an idle web process sends none; a dropped connection is reopened when
+        # the next task is published (kombu's ensure, under send_task's retry policy).
+        self._connection = self.app.connection_for_write(heartbeat=0)
+        self._producer = self.app.amqp.Producer(self._connection)
 
     def dispatch(self, name: str, *args: Any) -> None:
-        self.app.send_task(name, args=list(args), queue=self.settings.queue)
+        with self._lock:
+            self.app.send_task(
+                name, args=list(args), queue=self.settings.queue, producer=self._producer
+            )
 
     def close(self) -> None:
-        self.app.pool.force_close_all()  # the broker connections this process opened
+        with self._lock:
+            self._connection.release()
         self.app.close()
 
 

@@ -1,7 +1,7 @@
 """Answer deliveries: what a Slack answer task posted, so a task run again never posts twice.
 
 Revision ID: 0011
-Revises: 0009 (on the integration branch: 0010)
+Revises: 0015 (the newest before it)
 Create Date: 2026-11-30
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
