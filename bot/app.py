@@ -30,29 +30,46 @@ def create_app(
     client: WebClient | None = None,
 ) -> App:
     """A sync bolt App on `services.client`. `signing_secret` verifies HTTP requests (Socket
-    Mode needs none). Listeners acknowledge at once and do their work in lazy functions, on a
-    pool of slack.listener_threads threads (acks wait for a free one too). An OAuth install's
-    workspace bot (bot.tenants) passes its `authorize` and a tokenless `client` instead."""
+    Mode needs none). A listener's own function runs before the response (process before
+    response), so a question is with the task engine before Slack has its ack (and a task that
+    cannot be handed on is answered 500: Slack retries); listeners keep to quick steps there
+    (hand on a task, open a modal, check an edit) and do the rest in lazy functions, on a pool
+    of slack.listener_threads threads. An OAuth install's workspace bot (bot.tenants) passes
+    its `authorize` and a tokenless `client` instead."""
     app = App(
         client=client or services.client,
         authorize=cast("Callable[..., AuthorizeResult] | None", authorize),
         signing_secret=signing_secret,
         request_verification_enabled=bool(signing_secret),
-        process_before_response=False,
+        process_before_response=True,
         listener_executor=ThreadPoolExecutor(
             max_workers=services.slack.listener_threads, thread_name_prefix="twin-listener"
         ),
     )
     app.use(_deduplicate(services))
+    app.error(_give_back(services))
     register(app, services)
     return app
+
+
+def _give_back(services: Services) -> Callable[..., None]:
+    """A listener failed before the response (e.g. its task could not be published): Slack
+    gets a 500 and retries, so the event id is given back for the retry to be handled."""
+
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        log.error("listener failed: %s", error, exc_info=error)
+        if body.get("type") == "event_callback" and body.get("event_id"):
+            services.events.forget(str(body["event_id"]))
+
+    return on_error
 
 
 def _deduplicate(services: Services) -> Callable[..., BoltResponse | None]:
     """Each Events API event is handled once: its event_id is taken with one INSERT (shared by
     every process on the database). A retry (X-Slack-Retry-Num) of an event already taken is
     acknowledged and dropped; a retry of one never seen (the first delivery was lost) is
-    handled."""
+    handled, and so is the retry of one this process failed to hand on (its task could not be
+    published: the event id is given back)."""
 
     def middleware(
         body: dict[str, Any], request: BoltRequest, next: Callable[[], BoltResponse]

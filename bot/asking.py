@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.admission import Admission
 from bot.blocks import notices
 from bot.blocks.answers import answer_footer
+from bot.deliveries import HELD, POSTED, PRIVATE, AnswerOnce, Delivery, delivery_metadata
 from bot.posting import AnswerPoster
 from bot.questions import Question
 from bot.ratelimit import QuestionLimit
@@ -82,6 +83,7 @@ class Asker:
         streaming: StreamingSupport,
         slack: SlackSettings,
         policy: PolicySettings,
+        once: AnswerOnce,
     ) -> None:
         self.answerer = answerer
         self.directory = directory
@@ -94,13 +96,27 @@ class Asker:
         self.slack = slack
         self.policy = Policy(policy)  # keywords only: cheap, for the gate
         self.classifier = policy.llm_classifier
+        self.once = once
 
-    def ask(self, client: WebClient, question: Question) -> Answer | None:
-        """Answer in the question's thread; None when the asker is rate limited."""
-        if not self._admitted(question, lambda text: self._tell_limited(client, question, text)):
+    def ask(self, client: WebClient, question: Question, key: str | None = None) -> Answer | None:
+        """Answer in the question's thread; None when nothing new was answered (the asker is
+        rate limited, or an earlier run of this task `key` posted the answer already).
+
+        With `key` (a task that may run again) every step goes through the question's row in
+        answer_deliveries (bot.deliveries), so the answer is posted once however often the
+        task runs."""
+        run = self.once.begin(client, key, question) if key else None
+        if run is not None and run.done:
+            return None
+        if not self._admitted(
+            question,
+            lambda text: self._tell_limited(client, question, text),
+            limit=run is None or not run.retried,  # a retry was counted the first time
+        ):
+            self.once.refused(run)
             return None
         groups = self.directory.groups_for(question.user)
-        reply = self._reply(client, question)
+        reply = self._reply(client, question, run)
         allowed = question.place.private or self.poster.reads_only_public(groups)
         gate = StreamGate(self.policy, question.text, allowed, self.classifier)
         self._status(client, question, thinking=True)
@@ -113,38 +129,59 @@ class Asker:
             on_reset=reply.reset,
         )
         self._status(client, question, thinking=False)
+        if not self.once.may_post(run):
+            reply.discard()  # a later run of this task posts the answer
+            return None
+        self.once.finished(run, *self._deliver(client, question, answer, reply, run), answer)
+        return answer
+
+    def _deliver(
+        self,
+        client: WebClient,
+        question: Question,
+        answer: Answer,
+        reply: ThreadReply,
+        run: Delivery | None,
+    ) -> tuple[str, list[str]]:
+        """Post, hold or show privately; the outcome and the posted messages' ts."""
         if answer.needs_approval:
             reply.discard()
             self.approvals.submit(client, question, answer)
-        elif not question.place.private and not self.poster.is_public(answer.citations):
+            return HELD, []
+        if not question.place.private and not self.poster.is_public(answer.citations):
             reply.discard()
             self.poster.show_privately(client, question, answer)
-        else:
-            footer = answer_footer(self.poster.view(answer))
-            reply.finish(answer.answer, footer, self.poster.metadata(answer))
-            self._auto_video(client, question, answer)
-        return answer
+            return PRIVATE, []
+        footer = answer_footer(self.poster.view(answer))
+        metadata = delivery_metadata(self.poster.metadata(answer), run)
+        posted = reply.finish(answer.answer, footer, metadata)
+        self._auto_video(client, question, answer)
+        return POSTED, posted
 
-    def ask_privately(self, question: Question, tell: Callable[[str], None]) -> Answer | None:
+    def ask_privately(
+        self, question: Question, tell: Callable[[str], None], *, limit: bool = True
+    ) -> Answer | None:
         """A slash command: the answer, not posted (the caller responds ephemerally); None when
         the asker is rate limited (`tell` gets the notice)."""
-        if not self._admitted(question, tell):
+        if not self._admitted(question, tell, limit=limit):
             return None
         groups = self.directory.groups_for(question.user)
         return self.answerer.answer(question.text, question.user, groups)
 
-    def _admitted(self, question: Question, tell: Callable[[str], None]) -> bool:
+    def _admitted(
+        self, question: Question, tell: Callable[[str], None], *, limit: bool = True
+    ) -> bool:
         """Whether the asker may ask (a member, within the limit); else `tell` them why."""
         refusal = self.admission.refusal(question.user)
         if refusal:
             tell(refusal)
             return False
-        wait = self.limit.check(question.user)
+        wait = self.limit.check(question.user) if limit else 0
         if wait:
             tell(notices.rate_limited(math.ceil(wait)))
         return not wait
 
-    def _reply(self, client: WebClient, question: Question) -> ThreadReply:
+    def _reply(self, client: WebClient, question: Question, run: Delivery | None) -> ThreadReply:
         place = question.place
         assert place.thread_ts is not None
         return ThreadReply(
@@ -156,6 +193,7 @@ class Asker:
             streaming=self.streaming,
             limit=self.slack.max_message_chars,
             interval_s=self.slack.update_interval_s,
+            on_start=self.once.partial_recorder(run),
         )
 
     @staticmethod

@@ -162,3 +162,13 @@ class RotatingClient(WebClient):
     def api_call(self, api_method: str, **kwargs: Any) -> Any:
         self.token = self.installations.bot(self.owner).bot_token
         return super().api_call(api_method, **kwargs)
+
+    def pinned(self) -> WebClient:
+        """A client with the installation's current token, for one task (an answer), so all
+        its calls carry one token, as a request's own client does."""
+        return WebClient(
+            token=self.installations.bot(self.owner).bot_token,
+            base_url=self.base_url,
+            retry_handlers=self.retry_handlers,
+            team_id=self.default_params.get("team_id"),
+        )

@@ -64,6 +64,7 @@ class ThreadReply:
         limit: int,
         interval_s: float,
         clock: Callable[[], float] = time.monotonic,
+        on_start: Callable[[str], None] | None = None,
     ) -> None:
         self.client = client
         self.channel = channel
@@ -75,6 +76,7 @@ class ThreadReply:
         self.limit = _text_limit(limit)  # of Markdown streamed into the first message
         self.interval_s = interval_s
         self.clock = clock
+        self.on_start = on_start  # told the ts of the first message as soon as Slack has it
         self.text = ""  # everything received
         self.sent = 0  # characters of `text` shown in the first message
         self.full = False  # the first message has no room left
@@ -203,6 +205,7 @@ class ThreadReply:
                     recipient_team_id=self.team or None,
                 )
                 self.ts, self.mode = str(response["ts"]), "stream"
+                self._started()
                 return
             except SlackApiError as exc:
                 error = str(exc.response.get("error"))
@@ -214,3 +217,8 @@ class ThreadReply:
             channel=self.channel, thread_ts=self.thread_ts, text=to_mrkdwn(chunk) + " …"
         )
         self.ts, self.mode = str(response["ts"]), "update"
+        self._started()
+
+    def _started(self) -> None:
+        if self.on_start is not None and self.ts is not None:
+            self.on_start(self.ts)

@@ -30,7 +30,16 @@ from bot.tenants import Tenants, create_oauth_app
 from twin.db import engine_for
 from twin.settings import Settings
 
-__all__ = ["EVENTS_PATH", "Bot", "HttpServer", "MissingToken", "Tokens", "build_bot", "read_tokens"]
+__all__ = [
+    "EVENTS_PATH",
+    "Bot",
+    "HttpServer",
+    "MissingToken",
+    "Tokens",
+    "build_bot",
+    "read_tokens",
+    "worker_services",
+]
 
 log = logging.getLogger(__name__)
 
@@ -126,9 +135,18 @@ def build_bot(settings: Settings, tokens: Tokens, **services: Any) -> Bot:
     return Bot(built, app, tokens, tenants)
 
 
+def worker_services(settings: Settings, bot_token: str, **services: Any) -> Services:
+    """The services a `twin worker` runs tasks with (no HTTP app, no signing secret)."""
+    slack = settings.slack
+    return Services(
+        settings, web_client(bot_token, slack.api_base_url, slack.api_retries), **services
+    )
+
+
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256  # Slack sends bursts; the default backlog of 5 resets them
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -179,7 +197,7 @@ def run(bot: Bot, host: str, port: int, stop: threading.Event) -> None:
         log.info("OAuth mode: %d workspaces with work waiting", started)
     else:
         housekeeper = bot.services.housekeeper().start()
-    bot.services.video.start_worker()  # jobs queued before a restart are taken up again
+    bot.services.video.resume()  # in-process: render jobs left by a stopped process
     server = handler = None
     try:
         if not bot.tokens.socket_mode or bot.tokens.oauth:

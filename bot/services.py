@@ -11,6 +11,7 @@ from bot.admin import CorpusAdmin
 from bot.admission import Admission
 from bot.approvals import Approvals
 from bot.asking import Asker
+from bot.deliveries import AnswerOnce, Deliveries
 from bot.directory import SlackDirectory
 from bot.edits import EditCheck
 from bot.home import Home
@@ -21,11 +22,13 @@ from bot.posting import AnswerPoster
 from bot.ratelimit import QuestionLimit
 from bot.replies import StreamingSupport
 from bot.store import ApprovalStore, EventLog, FeedbackStore
+from bot.tasks import handlers
 from bot.video import VideoReplies
 from persona.answer import Answerer, make_llm
 from persona.policy import Policy
 from retrieval.corpus import Corpus
 from twin.settings import Settings
+from twin.tasks import task_runner
 
 __all__ = ["Services"]
 
@@ -51,6 +54,7 @@ class Services:
         self.corpus = corpus or Corpus(settings)
         self.sessions = self.corpus.sessions
         self.answerer = answerer or Answerer(settings, self.corpus, make_llm(settings.llm))
+        self.tasks = task_runner(settings.tasks, handlers(self))  # handlers read self later
         self.events = EventLog(self.sessions)
         self.approvals_store = ApprovalStore(self.sessions, workspace)
         self.feedback = FeedbackStore(self.sessions)
@@ -74,9 +78,15 @@ class Services:
             Policy(settings.policy), self.answerer.unsupported, self.directory.groups_for
         )
         self.video = VideoReplies(
-            settings, client, self.sessions, self.approvals_store, self.poster
+            settings, client, self.sessions, self.approvals_store, self.poster, self.tasks
         )
-        self.asker = Asker(
+        self.asker = self._asker(settings)
+        self.admin = CorpusAdmin(self.corpus, self.directory, settings)
+        self.home = Home(self.corpus, settings.persona, slack.command)
+
+    def _asker(self, settings: Settings) -> Asker:
+        slack = settings.slack
+        return Asker(
             answerer=self.answerer,
             directory=self.directory,
             poster=self.poster,
@@ -84,7 +94,7 @@ class Services:
             video=self.video,
             limit=QuestionLimit(slack.rate_limit, slack.rate_window_s, slack.rate_limit_storage),
             admission=Admission(
-                client,
+                self.client,
                 allow_guests=slack.allow_guests,
                 allow_external=slack.allow_external,
                 ttl_s=slack.groups_cache_s,
@@ -92,9 +102,8 @@ class Services:
             streaming=StreamingSupport(slack.streaming),
             slack=slack,
             policy=settings.policy,
+            once=AnswerOnce(Deliveries(self.sessions)),
         )
-        self.admin = CorpusAdmin(self.corpus, self.directory, settings)
-        self.home = Home(self.corpus, settings.persona, slack.command)
 
     def housekeeper(self) -> Housekeeper:
         return Housekeeper(
@@ -107,4 +116,5 @@ class Services:
         )
 
     def close(self) -> None:
+        self.tasks.close()
         self.video.stop()

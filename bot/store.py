@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.outbox import Outbox, OutboxMessage, of_workspace
 from persona.results import Answer, Citation
-from twin.models import AnswerRecord, Approval, Feedback, SlackEvent
+from twin.models import AnswerDelivery, AnswerRecord, Approval, Feedback, SlackEvent
 
 __all__ = ["APPROVED", "PENDING", "REJECTED", "ApprovalStore", "EventLog", "FeedbackStore"]
 
@@ -54,9 +54,16 @@ class EventLog:
             return False
         return True
 
+    def forget(self, event_id: str) -> None:
+        """Give `event_id` back (it was not handled), so a retry of it is taken."""
+        with self.sessions.begin() as session:
+            session.execute(delete(SlackEvent).where(SlackEvent.event_id == event_id[:64]))
+
     def purge(self, older_than_s: float) -> int:
+        """Forget event ids, and answer tasks' delivery records, older than `older_than_s`."""
         cutoff = _now() - timedelta(seconds=older_than_s)
         with self.sessions.begin() as session:
+            session.execute(delete(AnswerDelivery).where(AnswerDelivery.updated_at < cutoff))
             return _rowcount(session, delete(SlackEvent).where(SlackEvent.received_at < cutoff))
 
 

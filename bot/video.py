@@ -1,11 +1,11 @@
 """Video replies: the "Video reply" button queues a render job; the clip lands in the thread.
 
 A click (or an answer in one of slack.video_channels) posts a notice in the thread that the video
-is being made and queues a durable render job (render.jobs) whose target is the thread. The
-worker (a thread of `twin serve`, or `twin worker` processes with
-`render.jobs.publisher: "bot.video:slack_publisher"`) renders the clip and SlackPublisher
-uploads it into the thread with files_upload_v2. Answers longer than render.script_max_chars
-are shortened for the video at a sentence boundary, and the thread says so.
+is being made, records a render job (render.jobs) whose target is the thread, and hands the
+render task its id (twin.tasks: in-process, or `twin worker` processes through the broker). The
+task renders the clip and SlackPublisher uploads it into the thread with files_upload_v2.
+Answers longer than render.script_max_chars are shortened for the video at a sentence boundary,
+and the thread says so.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from bot.blocks import notices
 from bot.posting import AnswerPoster
 from bot.slack_client import web_client
 from bot.store import APPROVED, PENDING, REJECTED, ApprovalStore
+from bot.tasks import RENDER, SLACK
 from persona.audit import AuditLog
 from persona.results import Citation
 from persona.spoken import spoken_script
@@ -33,7 +34,8 @@ from render.publish import Publisher, RetryPublish
 
 if TYPE_CHECKING:
     from render.jobs import Job, RenderQueue
-    from render.worker import InProcessWorker
+    from render.worker import Worker
+    from twin.tasks import TaskRunner
 
 from twin.settings import Settings
 
@@ -50,6 +52,7 @@ class VideoReplies:
         sessions: sessionmaker[Session],
         approvals: ApprovalStore,
         poster: AnswerPoster,
+        tasks: TaskRunner,
     ) -> None:
         self.settings = settings
         self.client = client
@@ -57,8 +60,9 @@ class VideoReplies:
         self.approvals = approvals
         self.poster = poster
         self._lock = threading.Lock()
+        self.tasks = tasks
         self._queue: RenderQueue | None = None
-        self._worker: InProcessWorker | None = None
+        self._workers: dict[bool, Worker] = {}
         # OAuth installs (bot.tenants): the workspace a job is for, and each workspace's client.
         self.workspace: str | None = None
         self.clients: Callable[[str], WebClient] | None = None
@@ -117,10 +121,10 @@ class VideoReplies:
         if job.target.get("notice_ts") != target["notice_ts"]:  # a simultaneous click won
             client.chat_delete(channel=target["channel"], ts=target["notice_ts"])
             return notices.VIDEO_ALREADY
-        self._wake()
+        self.tasks.dispatch(RENDER, job.id, SLACK)
         return None
 
-    # -- the queue and the in-process worker ---------------------------------------------------
+    # -- the queue and the render task ---------------------------------------------------------
 
     def queue(self) -> RenderQueue:
         with self._lock:
@@ -133,28 +137,38 @@ class VideoReplies:
                 )
             return self._queue
 
-    def start_worker(self) -> None:
-        """With render.jobs.in_process, run the render worker in this process (idempotent)."""
-        if not (self.enabled and self.settings.render.jobs.in_process):
-            return  # `twin worker` processes take the jobs
+    def run_job(self, job_id: int, *, slack: bool) -> None:
+        """The render task: render job `job_id` and publish it (into its Slack thread, or with
+        render.jobs.publisher)."""
+        self._worker(slack=slack).run_job(job_id)
+
+    def resume(self) -> int:
+        """In-process tasks (no broker): hand on again the render jobs a stopped process left
+        queued or running; returns how many. With a broker they wait there."""
+        if not (self.enabled and self.settings.tasks.in_process):
+            return 0
+        from render.jobs import QUEUED, RUNNING
+
+        queue = self.queue()
+        left = [j for status in (QUEUED, RUNNING) for j in queue.jobs(status, limit=1000)]
+        for job in left:
+            self.tasks.dispatch(RENDER, job.id, SLACK if "channel" in job.target else "")
+        return len(left)
+
+    def _worker(self, *, slack: bool) -> Worker:
         with self._lock:
-            if self._worker is None:
-                from render.worker import InProcessWorker, Worker
+            if slack not in self._workers:
+                from render.worker import Worker
 
-                publisher = SlackPublisher(self.client, self.clients)
-                worker = Worker.from_settings(self.settings, publisher=publisher)
-                self._worker = InProcessWorker(worker).start()
-
-    def _wake(self) -> None:
-        self.start_worker()
-        if self._worker is not None:
-            self._worker.wake()
+                publisher = SlackPublisher(self.client, self.clients) if slack else None
+                self._workers[slack] = Worker.from_settings(self.settings, publisher=publisher)
+            return self._workers[slack]
 
     def stop(self) -> None:
         with self._lock:
-            if self._worker is not None:
-                self._worker.stop(timeout=30)
-                self._worker = None
+            for worker in self._workers.values():
+                worker.close()
+            self._workers.clear()
 
     # -- what the video says -------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from cli.context import App, pass_app
 
 if TYPE_CHECKING:
     from render.jobs import Job, RenderQueue
+    from twin.settings import Settings
 
 
 @click.group()
@@ -27,7 +28,7 @@ def jobs() -> None:
 @click.option(
     "--wait/--no-wait",
     default=True,
-    help="Wait until the job ends (with render.jobs.in_process, run a worker meanwhile).",
+    help="Wait until the job ends (without a broker: render it in this process).",
 )
 @click.option("--timeout", type=float, default=600, help="Seconds to wait at most.")
 @click.option("--json", "as_json", is_flag=True, help="Print the job as JSON.")
@@ -45,7 +46,6 @@ def add(
     from persona.spoken import spoken_script
     from render.errors import RenderError
     from render.jobs import RenderQueue
-    from render.worker import InProcessWorker, Worker
 
     if text == "-":
         text = sys.stdin.read()
@@ -59,13 +59,7 @@ def add(
         raise click.ClickException(str(exc)) from None
     if shortened:
         click.echo(f"job {job.id}: the answer was shortened for video", err=True)
-    if wait:
-        if render.jobs.in_process:
-            with InProcessWorker(Worker.from_settings(settings)) as background:
-                background.wake()
-                job = _wait(queue, job.id, timeout)
-        else:
-            job = _wait(queue, job.id, timeout)
+    job = _hand_on(settings, queue, job, wait, timeout)
     _show(job, as_json)
     if job.status == "failed":
         sys.exit(1)
@@ -107,6 +101,29 @@ def show(app: App, job_id: int, as_json: bool) -> None:
     _show(job, as_json)
 
 
+def _hand_on(settings: Settings, queue: RenderQueue, job: Job, wait: bool, timeout: float) -> Job:
+    """The render task for `job`: to the workers through the broker, or run here (no broker;
+    without --wait it stays queued until `twin serve` starts and takes it up)."""
+    from bot.tasks import RENDER
+    from render.worker import Worker
+    from twin.tasks import CeleryTasks
+
+    if settings.tasks.in_process:
+        if not wait:
+            return job
+        runner = Worker.from_settings(settings)
+        try:
+            return runner.run_job(job.id)
+        finally:
+            runner.close()
+    tasks = CeleryTasks(settings.tasks)
+    try:
+        tasks.dispatch(RENDER, job.id)
+    finally:
+        tasks.close()
+    return _wait(queue, job.id, timeout) if wait else job
+
+
 def _wait(queue: RenderQueue, job_id: int, timeout: float) -> Job:
     deadline = time.monotonic() + timeout
     while True:
@@ -116,7 +133,7 @@ def _wait(queue: RenderQueue, job_id: int, timeout: float) -> Job:
         if time.monotonic() > deadline:
             raise click.ClickException(
                 f"job {job_id} is still {job.status} after {timeout:g} s "
-                "(is a `twin worker` running? see render.jobs.in_process)"
+                "(is a `twin worker` running? see tasks.broker_url)"
             )
         time.sleep(0.1)
 

@@ -1,10 +1,9 @@
-"""`twin worker`: run render jobs in the foreground until stopped."""
+"""`twin worker`: run the task engine's worker (answers, video renders, admin ingests)."""
 
 from __future__ import annotations
 
 import logging
-import signal
-import threading
+import os
 
 import click
 
@@ -12,48 +11,42 @@ from cli.context import App, pass_app
 
 
 @click.command()
-@click.option("--once", is_flag=True, help="Do the queued jobs, then exit.")
 @click.option(
-    "--poll",
-    type=click.FloatRange(min=0.05),
-    help="Seconds between looks for new jobs when idle (default: render.jobs.poll_s).",
+    "--threads", type=click.IntRange(1, 256), help="Tasks run at once (default: tasks.threads)."
 )
+@click.option("--name", help="This worker's name (default: host, process id and a suffix).")
 @pass_app
-def worker(app: App, once: bool, poll: float | None) -> None:
-    """Render and publish queued video replies (stop with Ctrl-C or SIGTERM)."""
-    from render.errors import RenderError
-    from render.worker import Worker
+def worker(app: App, threads: int | None, name: str | None) -> None:
+    """Run tasks from the broker (tasks.broker_url) until stopped (Ctrl-C or SIGTERM).
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    Answers are posted to Slack with SLACK_BOT_TOKEN from the environment; a task whose worker
+    is killed is delivered to another worker and posted once."""
+    from bot.server import worker_services
+    from bot.tasks import handlers
+    from render.jobs import worker_id
+    from twin.tasks import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = app.settings
-    if poll is not None:
-        jobs = settings.render.jobs.model_copy(update={"poll_s": poll})
-        settings = settings.model_copy(
-            update={"render": settings.render.model_copy(update={"jobs": jobs})}
+    if settings.tasks.in_process:
+        raise click.ClickException(
+            "tasks.broker_url is empty: without a broker, tasks run inside `twin serve` and the "
+            "CLI; set it (e.g. TWIN__TASKS__BROKER_URL=amqp://guest:guest@localhost:5672//) "
+            "to run workers"
         )
+    if threads is not None:
+        tasks = settings.tasks.model_copy(update={"threads": threads})
+        settings = settings.model_copy(update={"tasks": tasks})
+    token = os.environ.get("SLACK_BOT_TOKEN", "").strip()
+    if not token:
+        click.echo("twin worker: SLACK_BOT_TOKEN is not set; Slack tasks will fail", err=True)
+    services = worker_services(settings, token, corpus=app.corpus)
+    services.answerer.warm_up()
+    name = name or worker_id()
+    click.echo(f"twin worker {name}: {settings.tasks.threads} threads", err=True)
     try:
-        runner = Worker.from_settings(settings)
-    except RenderError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"render worker {runner.name} on {_safe(settings.db_url)}", err=True)
-    try:
-        if once:
-            finished = runner.run_until_idle()
-            failed = sum(job.status == "failed" for job in finished)
-            click.echo(f"{len(finished)} jobs run: {len(finished) - failed} done, {failed} failed")
-            return
-        stop = threading.Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
-        runner.run(stop)
-        click.echo("render worker stopped", err=True)
+        run_worker(settings.tasks, handlers(services), name)
     finally:
-        runner.close()
-
-
-def _safe(url: str) -> str:
-    """The database URL without a password."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
+        services.close()
+    click.echo("twin worker stopped", err=True)

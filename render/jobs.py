@@ -201,7 +201,6 @@ class RenderQueue:
 
     def claim(self, owner: str, lease_s: float | None = None) -> Job | None:
         """Take the oldest queued job for `owner` with a lease, or None if there is none."""
-        lease = timedelta(seconds=lease_s or self.settings.lease_s)
         while True:  # a lost race means another worker took that job: try the next one
             with self.sessions.begin() as session:
                 job_id = session.scalar(
@@ -213,22 +212,33 @@ class RenderQueue:
                 )
                 if job_id is None:
                     return None
-                now = _now()
-                won = _changed(
-                    session,
-                    update(RenderJob)
-                    .where(RenderJob.id == job_id, RenderJob.status == QUEUED)
-                    .values(
-                        status=RUNNING,
-                        lease_owner=owner,
-                        lease_expires_at=now + lease,
-                        heartbeat_at=now,
-                        attempts=RenderJob.attempts + 1,
-                        updated_at=now,
-                    ),
-                )
+                won = self._take(session, job_id, owner, lease_s)
             if won:
                 return self.get(job_id)
+
+    def claim_job(self, job_id: int, owner: str, lease_s: float | None = None) -> Job | None:
+        """Take job `job_id` for `owner` if it is queued, else None."""
+        with self.sessions.begin() as session:
+            won = self._take(session, job_id, owner, lease_s)
+        return self.get(job_id) if won else None
+
+    def _take(self, session: Session, job_id: int, owner: str, lease_s: float | None) -> bool:
+        """One conditional UPDATE (WHERE status is queued): True for the one owner that won."""
+        now = _now()
+        lease = timedelta(seconds=lease_s or self.settings.lease_s)
+        return _changed(
+            session,
+            update(RenderJob)
+            .where(RenderJob.id == job_id, RenderJob.status == QUEUED)
+            .values(
+                status=RUNNING,
+                lease_owner=owner,
+                lease_expires_at=now + lease,
+                heartbeat_at=now,
+                attempts=RenderJob.attempts + 1,
+                updated_at=now,
+            ),
+        )
 
     def heartbeat(self, job_id: int, owner: str, lease_s: float | None = None) -> bool:
         """Extend `owner`'s lease; False if the job is no longer theirs."""

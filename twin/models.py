@@ -259,6 +259,25 @@ class SlackOutbox(Base):
     workspace: Mapped[str | None] = mapped_column(String(80), index=True)
 
 
+class AnswerDelivery(Base):
+    """What the task answering one Slack question has posted: running (attempts so far, the
+    message a stream started) -> posting (one attempt won the right to post the final answer)
+    -> posted / held / private / refused, with the final messages' ts."""
+
+    __tablename__ = "answer_deliveries"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    channel: Mapped[str] = mapped_column(String(64))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    partial_ts: Mapped[str | None] = mapped_column(String(32))
+    posted: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answer_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Feedback(Base):
     """A reader's verdict on an answer (helpful or not), with an optional comment."""
 

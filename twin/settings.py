@@ -28,6 +28,7 @@ from twin.sections.persona import (
 from twin.sections.render import RenderSettings
 from twin.sections.retrieval import AccessSettings, RetrievalSettings
 from twin.sections.slack import SlackSettings
+from twin.sections.tasks import TaskSettings
 
 __all__ = ["ConfigError", "Settings", "load_settings"]
 
@@ -50,6 +51,7 @@ class Settings(Section):
     render: RenderSettings = RenderSettings()
     slack: SlackSettings = SlackSettings()
     console: ConsoleSettings = ConsoleSettings()
+    tasks: TaskSettings = TaskSettings()
 
     home: Path = Path(".twin")
     database_url: str = ""

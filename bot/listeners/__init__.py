@@ -19,11 +19,11 @@ __all__ = ["register"]
 
 
 def register(app: App, s: Services) -> None:
-    questions.register(app, s.asker, s.admin, s.sessions, s.slack)
-    commands.register(app, s.asker, s.approvals, s.poster, s.admin, s.slack)
+    questions.register(app, s.tasks, s.admin, s.sessions, s.slack)
+    commands.register(app, s.tasks, s.admin, s.slack)
     feedback.register(app, s.feedback, s.video, s.poster, s.sessions)
     reviews.register(app, s.approvals, s.approvals_store, s.edits, s.slack.review_channel)
-    admin.register(app, s.admin)
+    admin.register(app, s.admin, s.tasks)
 
     def home(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") == "home":

@@ -6,18 +6,19 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App, Assistant
+from slack_bolt import Ack, App, Assistant
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.admin import CorpusAdmin
-from bot.asking import Asker
 from bot.listeners.common import ack_only
 from bot.questions import Place, Question, reads_as_question, thread_key
+from bot.tasks import ANSWER, question_args
 from twin.models import AnswerRecord, Thread
 
 if TYPE_CHECKING:
     from twin.sections.slack import SlackSettings
+    from twin.tasks import TaskRunner
 
 __all__ = ["register"]
 
@@ -56,6 +57,13 @@ def _known_thread(sessions: sessionmaker[Session], channel: str, thread_ts: str)
         return session.get(Thread, thread_key(channel, thread_ts)) is not None
 
 
+def event_key(body: dict[str, Any], event: dict[str, Any]) -> str:
+    """The question's delivery key: the Events API event id (Slack's retries keep it)."""
+    if body.get("event_id"):
+        return f"event:{body['event_id']}"
+    return f"message:{event.get('channel')}:{event.get('ts')}"
+
+
 def _asked_in(sessions: sessionmaker[Session], user: str, channel: str, thread_ts: str) -> bool:
     """Whether `user` asked the twin in this thread (started it, or asked there since)."""
     key = thread_key(channel, thread_ts)
@@ -82,59 +90,65 @@ def addressed_to_twin(sessions: sessionmaker[Session]) -> Callable[[dict[str, An
 
 def register(
     app: App,
-    asker: Asker,
+    tasks: TaskRunner,
     admin: CorpusAdmin,
     sessions: sessionmaker[Session],
     slack: SlackSettings,
 ) -> None:
-    def ask(client: WebClient, event: dict[str, Any], place: Place) -> None:
+    """Questions are handed to the answer task before the ack: once Slack has its ack, the
+    question is with the task engine (the broker, when there is one), not in this process."""
+
+    def hand_on(body: dict[str, Any], event: dict[str, Any], place: Place) -> None:
         text = question_text(event.get("text", ""))
         if text:
-            asker.ask(client, Question(text, event["user"], place))
+            question = Question(text, event["user"], place)
+            tasks.dispatch(ANSWER, question_args(question), event_key(body, event))
 
-    def answer_dm(event: dict[str, Any], client: WebClient) -> None:
-        ask(client, event, Place(event["channel"], event["ts"], True, event.get("team")))
+    def dm_place(event: dict[str, Any]) -> Place:
+        return Place(event["channel"], event["ts"], True, event.get("team"))
 
-    def answer_mention(event: dict[str, Any], client: WebClient) -> None:
+    def answer_dm(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
+        hand_on(body, event, dm_place(event))
+        ack()
+
+    def answer_mention(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
         thread = event.get("thread_ts") or event["ts"]
-        ask(client, event, Place(event["channel"], thread, False, event.get("team")))
+        hand_on(body, event, Place(event["channel"], thread, False, event.get("team")))
+        ack()
 
-    def answer_follow_up(event: dict[str, Any], client: WebClient) -> None:
+    def answer_follow_up(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
         if _known_thread(sessions, event["channel"], event["thread_ts"]):
             place = Place(event["channel"], event["thread_ts"], False, event.get("team"))
-            ask(client, event, place)
+            hand_on(body, event, place)
+        ack()
 
     def uploads(event: dict[str, Any]) -> bool:
         return admin.accepts_uploads_in(event["channel"], event.get("channel_type"))
 
-    def offer_ingest(event: dict[str, Any], client: WebClient) -> None:
+    def offer_ingest(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         if admin.offer(client, event):
             return
         if is_dm(event) and question_text(event.get("text", "")):
-            answer_dm(event, client)  # a non-admin's question with a file: answered, no offer
+            hand_on(body, event, dm_place(event))  # a non-admin's question with a file
         else:
             admin.refuse(client, event)
 
     person = [from_a_person]
-    app.event("app_mention", matchers=person)(ack=ack_only, lazy=[answer_mention])
+    app.event("app_mention", matchers=person)(answer_mention)
     app.event({"type": "message", "subtype": "file_share"}, matchers=[*person, uploads])(
         ack=ack_only, lazy=[offer_ingest]
     )
-    app.event({"type": "message", "subtype": None}, matchers=[*person, is_dm])(
-        ack=ack_only, lazy=[answer_dm]
-    )
+    app.event({"type": "message", "subtype": None}, matchers=[*person, is_dm])(answer_dm)
     follow_up: list[Callable[..., bool]] = [*person, in_channel_thread, addressed_to_twin(sessions)]
-    app.event({"type": "message", "subtype": None}, matchers=follow_up)(
-        ack=ack_only, lazy=[answer_follow_up]
-    )
-    app.use(assistant(asker, admin, sessions, slack))
+    app.event({"type": "message", "subtype": None}, matchers=follow_up)(answer_follow_up)
+    app.use(assistant(tasks, admin, sessions, slack))
 
 
 def assistant(
-    asker: Asker, admin: CorpusAdmin, sessions: sessionmaker[Session], slack: SlackSettings
+    tasks: TaskRunner, admin: CorpusAdmin, sessions: sessionmaker[Session], slack: SlackSettings
 ) -> Assistant:
     """Slack's AI assistant surface: greeting, suggested prompts, thread title (the status is
-    set by bot.asking, as in every thread)."""
+    set by bot.asking, as in every thread); a question is handed to the answer task."""
     pane = Assistant()
 
     @pane.thread_started
@@ -145,7 +159,9 @@ def assistant(
             set_suggested_prompts(prompts=prompts, title="Try asking")
 
     @pane.user_message
-    def answer(payload: dict[str, Any], client: WebClient, set_title: Any) -> None:
+    def answer(
+        body: dict[str, Any], payload: dict[str, Any], client: WebClient, set_title: Any
+    ) -> None:
         """A message in the pane (or a DM thread): a dropped file is offered to an admin; text
         is a question."""
         if payload.get("files") and admin.offer(client, payload):
@@ -159,6 +175,7 @@ def assistant(
         if not _known_thread(sessions, channel, thread_ts):
             set_title(text[:80])
         place = Place(channel, thread_ts, private=True, team=payload.get("team"))
-        asker.ask(client, Question(text, payload["user"], place))
+        question = Question(text, payload["user"], place)
+        tasks.dispatch(ANSWER, question_args(question), event_key(body, payload))
 
     return pane

@@ -174,6 +174,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # many app processes call at once, as they do Slack
 
     def __init__(self, grid: Grid) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)

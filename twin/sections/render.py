@@ -8,18 +8,13 @@ from twin.sections.base import Section
 
 
 class JobSettings(Section):
-    """Render jobs: the durable queue in the database and the workers that run it."""
+    """Render jobs: their record in the database (the render task runs them: see tasks)."""
 
     # A worker holds a job for lease_s seconds and renews the lease every lease_s / 3 while it
     # works; a job whose lease ran out (its worker died) is queued again by the next claim.
     lease_s: float = Field(60, gt=0)
     # Attempts before a job is failed with its last error (errors in the input fail at once).
     max_attempts: int = Field(3, ge=1, le=20)
-    # Seconds an idle worker waits before looking for new jobs again.
-    poll_s: float = Field(2.0, gt=0)
-    # Embedded default: the process that queues a job (CLI, bot) also runs a worker thread.
-    # Production: false, and `twin worker` processes run the jobs.
-    in_process: bool = True
     # Who delivers finished clips: "log" (append a line to $TWIN_HOME/deliveries.jsonl), a
     # registered publisher name, or "module:factory" (factory(settings) -> Publisher).
     publisher: str = "log"
