@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import bot_fixtures
-import pytest
 from console_fixtures import console_client, csrf
 from helpers import memo, write
 from test_console_reviews import actions
@@ -137,7 +136,6 @@ def test_a_forced_re_ingest_makes_a_new_version_of_an_unchanged_file(workspace, 
 
 
 def test_reindex_rebuilds_the_index_from_the_console(workspace, bot_factory):
-    pytest.importorskip("retrieval.reindex")  # written on another branch; merged together
     _, people = workspace
     harness = bot_factory()
     adam = console_client(harness, people.adam)

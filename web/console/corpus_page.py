@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from retrieval.access import can_read, normalize_audience
+from retrieval.reindex import reindex
 from twin.models import Document
 from web.console.auth import ADMIN, Viewer, check_csrf, console_of, require
 from web.console.pages import back, show
@@ -92,10 +93,6 @@ async def reindex_all(request: Request) -> Response:
     """Rebuild the index from the registry (retrieval.reindex), in the background."""
     viewer = require(request, ADMIN)
     await check_csrf(request, viewer)
-    try:
-        from retrieval.reindex import reindex
-    except ImportError:
-        return back("/corpus", "Reindex is not in this version of the twin (retrieval.reindex).")
     console = console_of(request)
     job = console.reindexes.start(viewer.user, reindex)
     if job is None:
