@@ -97,6 +97,7 @@ def console_app(settings: Settings, corpus: Corpus, bot: Any, environ: Any = Non
             answerer=services.answerer,
             directory=services.directory,
             reviews=WebReviews(services, bot.tenants),
+            tasks=services.tasks,
             environ=environ,
         )
         groups_of = services.directory.groups_for
