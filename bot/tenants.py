@@ -21,8 +21,16 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from sqlalchemy import select
 
 from bot.app import create_app
+from bot.directory import SlackDirectory
 from bot.housekeeping import Housekeeper
-from bot.installs import InstallationAuthorize, Installations, Owner, RotatingClient, state_store
+from bot.installs import (
+    InstallationAuthorize,
+    Installations,
+    NotInstalled,
+    Owner,
+    RotatingClient,
+    state_store,
+)
 from bot.outbox import PENDING as OUTBOX_PENDING
 from bot.outbox import SENDING
 from bot.services import Services
@@ -103,6 +111,31 @@ class Tenants:
     def for_key(self, key: str) -> Tenant:
         """The bot of the workspace a review or outbox message names (workspace_key)."""
         return self.tenant(*parse_key(key))
+
+    def member_of(self, team_id: str, enterprise_id: str = "") -> Tenant | None:
+        """The bot of the workspace a person signed in from (the console's Sign in with Slack
+        names the team and, on Grid, the organisation), or None when the app is not installed
+        there."""
+        enterprise = enterprise_id or None
+        owners = [Owner(enterprise, team_id)]
+        if enterprise:
+            owners.append(Owner(enterprise, None, org_wide=True))
+        for owner in owners:
+            try:
+                self.installations.bot(owner)
+            except NotInstalled:
+                continue
+            return self.tenant(owner, team_id)
+        return None
+
+    def access(
+        self, team_id: str, enterprise_id: str = ""
+    ) -> tuple[SlackDirectory, list[str], list[str]] | None:
+        """(directory, approvers, admins) of that workspace, for the console's roles."""
+        tenant = self.member_of(team_id, enterprise_id)
+        if tenant is None:
+            return None
+        return tenant.services.directory, tenant.slack.approvers, tenant.slack.admins
 
     def all(self) -> list[Tenant]:
         with self._lock:

@@ -98,6 +98,7 @@ def console_app(settings: Settings, corpus: Corpus, bot: Any, environ: Any = Non
             directory=services.directory,
             reviews=WebReviews(services, bot.tenants),
             tasks=services.tasks,
+            workspaces=bot.tenants,
             environ=environ,
         )
         groups_of = services.directory.groups_for

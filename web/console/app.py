@@ -31,7 +31,7 @@ from web.console import (
 )
 from web.console.auth import Forbidden, SignInRequired
 from web.console.clips import Clips
-from web.console.context import TEMPLATES, Console, Directory, Reviews
+from web.console.context import TEMPLATES, Console, Directory, Reviews, Workspaces
 from web.console.reindexing import Reindexes
 from web.console.uploads import Uploads
 
@@ -59,12 +59,14 @@ def create_console(
     directory: Directory | None = None,
     reviews: Reviews | None = None,
     tasks: TaskRunner | None = None,
+    workspaces: Workspaces | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> FastAPI:
     """The console app. `twin serve` passes the bot's corpus, answerer, directory and review
     decisions; without them only the development sign-in can get in, and reviews are read-only.
     Uploads are ingested by the `tasks` runner (the bot's; without one, the console's own on
-    settings.tasks: in-process, or through the broker to `twin worker`).
+    settings.tasks: in-process, or through the broker to `twin worker`). In OAuth mode
+    `workspaces` (bot.tenants) gives each signed-in person's workspace's roles.
     Secrets from `environ`: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (Sign in with Slack),
     CONSOLE_SESSION_SECRET (signs sessions)."""
     env = os.environ if environ is None else environ
@@ -89,6 +91,7 @@ def create_console(
         uploads=Uploads(UploadJobs(corpus.sessions), tasks),
         reindexes=Reindexes(corpus),
         clips=Clips(settings),
+        workspaces=workspaces,
     )
     app = FastAPI(title="ceo-twin console", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.console = console
