@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -36,12 +37,21 @@ from bot.outbox import SENDING
 from bot.services import Services
 from bot.slack_client import retry_handlers, web_client
 from bot.store import PENDING
+from bot.tasks import handlers
 from bot.workspaces import WorkspaceSettings
 from twin.models import Approval, SlackOutbox
 from twin.sections.slack import SlackSettings
 from twin.settings import Settings
+from twin.tasks import Handler
 
-__all__ = ["INSTALL_PATH", "REDIRECT_PATH", "Tenant", "Tenants", "create_oauth_app"]
+__all__ = [
+    "INSTALL_PATH",
+    "REDIRECT_PATH",
+    "Tenant",
+    "Tenants",
+    "create_oauth_app",
+    "worker_handlers",
+]
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +191,24 @@ class Tenants:
     def close(self) -> None:
         for tenant in self.all():
             tenant.close()
+
+
+def worker_handlers(shared: Services, tenants: Tenants | None) -> dict[str, Handler]:
+    """A `twin worker`'s task handlers: a task published by a workspace's bot (OAuth mode)
+    names its workspace key and runs on that workspace's services (its token, its settings);
+    any other on `shared`."""
+    own = handlers(shared)
+
+    def routed(name: str) -> Handler:
+        def run(*args: Any, workspace: str = "") -> None:
+            if workspace and tenants is not None:
+                handlers(tenants.for_key(workspace).services)[name](*args)
+            else:
+                own[name](*args)
+
+        return run
+
+    return {name: routed(name) for name in own}
 
 
 def owner_of(context: BoltContext) -> Owner:

@@ -46,11 +46,6 @@ def serve(app: App, port: int | None, host: str | None, console_only: bool) -> N
         tokens = read_tokens(os.environ)
     except MissingToken as exc:
         raise click.ClickException(str(exc)) from None
-    if tokens.oauth and not app.settings.tasks.in_process:
-        raise click.ClickException(
-            "tasks.broker_url is set, but `twin worker` cannot answer for OAuth installs yet "
-            "(it has one bot token): leave tasks.broker_url empty in OAuth mode"
-        )
     slack = app.settings.slack
     bot = build_bot(app.settings, tokens, corpus=app.corpus)
     console = start_console(app, bot) if app.settings.console.enabled else None
