@@ -135,12 +135,22 @@ def build_bot(settings: Settings, tokens: Tokens, **services: Any) -> Bot:
     return Bot(built, app, tokens, tenants)
 
 
-def worker_services(settings: Settings, bot_token: str, **services: Any) -> Services:
-    """The services a `twin worker` runs tasks with (no HTTP app, no signing secret)."""
-    slack = settings.slack
-    return Services(
-        settings, web_client(bot_token, slack.api_base_url, slack.api_retries), **services
+def worker_services(
+    settings: Settings, environ: Mapping[str, str], **services: Any
+) -> tuple[Services, Tenants | None]:
+    """What a `twin worker` runs tasks with (no HTTP app): SLACK_BOT_TOKEN's services, or for
+    OAuth installs (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, no bot token) shared services and
+    a bot per workspace, built when a task names it."""
+    token, client_id, client_secret = (
+        environ.get(f"SLACK_{key}", "").strip()
+        for key in ("BOT_TOKEN", "CLIENT_ID", "CLIENT_SECRET")
     )
+    if not token and client_id and client_secret:
+        bot = build_bot(settings, Tokens("", "", "", client_id, client_secret), **services)
+        return bot.services, bot.tenants
+    slack = settings.slack
+    client = web_client(token, slack.api_base_url, slack.api_retries)
+    return Services(settings, client, **services), None
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):

@@ -54,7 +54,7 @@ class Services:
         self.corpus = corpus or Corpus(settings)
         self.sessions = self.corpus.sessions
         self.answerer = answerer or Answerer(settings, self.corpus, make_llm(settings.llm))
-        self.tasks = task_runner(settings.tasks, handlers(self))  # handlers read self later
+        self.tasks = task_runner(settings.tasks, handlers(self), workspace or "")  # read later
         self.events = EventLog(self.sessions)
         self.approvals_store = ApprovalStore(self.sessions, workspace)
         self.feedback = FeedbackStore(self.sessions)

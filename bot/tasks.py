@@ -1,7 +1,7 @@
 """The bot's tasks: answering a question after the ack, rendering a video reply, ingesting an
-admin's upload. Each is a handler on the process's Services, run by name through
-`twin.tasks` (in-process, or by `twin worker` processes through the broker), with JSON
-arguments only."""
+admin's upload (from Slack, or from the console: retrieval.uploads). Each is a handler on
+the process's Services, run by name through `twin.tasks` (in-process, or by `twin worker`
+processes through the broker), with JSON arguments only."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 
 from bot.questions import Place, Question
+from retrieval.uploads import INGEST_UPLOAD, ingest_upload
 from twin.tasks import Handler
 
 if TYPE_CHECKING:
@@ -65,4 +66,13 @@ def handlers(services: Services) -> dict[str, Handler]:
     def ingest(user: str, file: dict[str, Any], audience: list[str], kind: str) -> None:
         services.admin.ingest(client(), user, file, audience, kind)
 
-    return {ANSWER: answer, COMMAND: command, RENDER: render, INGEST: ingest}
+    def console_upload(job_id: str, files: list[dict[str, str]], kind: str, force: bool) -> None:
+        ingest_upload(services.corpus, job_id, files, kind, force)
+
+    return {
+        ANSWER: answer,
+        COMMAND: command,
+        RENDER: render,
+        INGEST: ingest,
+        INGEST_UPLOAD: console_upload,
+    }

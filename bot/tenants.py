@@ -15,25 +15,43 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from sqlalchemy import select
 
 from bot.app import create_app
+from bot.directory import SlackDirectory
 from bot.housekeeping import Housekeeper
-from bot.installs import InstallationAuthorize, Installations, Owner, RotatingClient, state_store
+from bot.installs import (
+    InstallationAuthorize,
+    Installations,
+    NotInstalled,
+    Owner,
+    RotatingClient,
+    state_store,
+)
 from bot.outbox import PENDING as OUTBOX_PENDING
 from bot.outbox import SENDING
 from bot.services import Services
 from bot.slack_client import retry_handlers, web_client
 from bot.store import PENDING
+from bot.tasks import handlers
 from bot.workspaces import WorkspaceSettings
 from twin.models import Approval, SlackOutbox
 from twin.sections.slack import SlackSettings
 from twin.settings import Settings
+from twin.tasks import Handler
 
-__all__ = ["INSTALL_PATH", "REDIRECT_PATH", "Tenant", "Tenants", "create_oauth_app"]
+__all__ = [
+    "INSTALL_PATH",
+    "REDIRECT_PATH",
+    "Tenant",
+    "Tenants",
+    "create_oauth_app",
+    "worker_handlers",
+]
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +122,31 @@ class Tenants:
         """The bot of the workspace a review or outbox message names (workspace_key)."""
         return self.tenant(*parse_key(key))
 
+    def member_of(self, team_id: str, enterprise_id: str = "") -> Tenant | None:
+        """The bot of the workspace a person signed in from (the console's Sign in with Slack
+        names the team and, on Grid, the organisation), or None when the app is not installed
+        there."""
+        enterprise = enterprise_id or None
+        owners = [Owner(enterprise, team_id)]
+        if enterprise:
+            owners.append(Owner(enterprise, None, org_wide=True))
+        for owner in owners:
+            try:
+                self.installations.bot(owner)
+            except NotInstalled:
+                continue
+            return self.tenant(owner, team_id)
+        return None
+
+    def access(
+        self, team_id: str, enterprise_id: str = ""
+    ) -> tuple[SlackDirectory, list[str], list[str]] | None:
+        """(directory, approvers, admins) of that workspace, for the console's roles."""
+        tenant = self.member_of(team_id, enterprise_id)
+        if tenant is None:
+            return None
+        return tenant.services.directory, tenant.slack.approvers, tenant.slack.admins
+
     def all(self) -> list[Tenant]:
         with self._lock:
             return list(self._tenants.values())
@@ -148,6 +191,24 @@ class Tenants:
     def close(self) -> None:
         for tenant in self.all():
             tenant.close()
+
+
+def worker_handlers(shared: Services, tenants: Tenants | None) -> dict[str, Handler]:
+    """A `twin worker`'s task handlers: a task published by a workspace's bot (OAuth mode)
+    names its workspace key and runs on that workspace's services (its token, its settings);
+    any other on `shared`."""
+    own = handlers(shared)
+
+    def routed(name: str) -> Handler:
+        def run(*args: Any, workspace: str = "") -> None:
+            if workspace and tenants is not None:
+                handlers(tenants.for_key(workspace).services)[name](*args)
+            else:
+                own[name](*args)
+
+        return run
+
+    return {name: routed(name) for name in own}
 
 
 def owner_of(context: BoltContext) -> Owner:

@@ -46,11 +46,6 @@ def serve(app: App, port: int | None, host: str | None, console_only: bool) -> N
         tokens = read_tokens(os.environ)
     except MissingToken as exc:
         raise click.ClickException(str(exc)) from None
-    if tokens.oauth and not app.settings.tasks.in_process:
-        raise click.ClickException(
-            "tasks.broker_url is set, but `twin worker` cannot answer for OAuth installs yet "
-            "(it has one bot token): leave tasks.broker_url empty in OAuth mode"
-        )
     slack = app.settings.slack
     bot = build_bot(app.settings, tokens, corpus=app.corpus)
     console = start_console(app, bot) if app.settings.console.enabled else None
@@ -97,6 +92,8 @@ def console_app(settings: Settings, corpus: Corpus, bot: Any, environ: Any = Non
             answerer=services.answerer,
             directory=services.directory,
             reviews=WebReviews(services, bot.tenants),
+            tasks=services.tasks,
+            workspaces=bot.tenants,
             environ=environ,
         )
         groups_of = services.directory.groups_for

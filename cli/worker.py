@@ -19,10 +19,12 @@ from cli.context import App, pass_app
 def worker(app: App, threads: int | None, name: str | None) -> None:
     """Run tasks from the broker (tasks.broker_url) until stopped (Ctrl-C or SIGTERM).
 
-    Answers are posted to Slack with SLACK_BOT_TOKEN from the environment; a task whose worker
-    is killed is delivered to another worker and posted once."""
+    Answers are posted to Slack with SLACK_BOT_TOKEN from the environment, or, for OAuth
+    installs (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, no bot token), with the token of the
+    workspace each task names; a task whose worker is killed is delivered to another worker
+    and posted once."""
     from bot.server import worker_services
-    from bot.tasks import handlers
+    from bot.tenants import worker_handlers
     from render.jobs import worker_id
     from twin.tasks import run_worker
 
@@ -38,15 +40,16 @@ def worker(app: App, threads: int | None, name: str | None) -> None:
     if threads is not None:
         tasks = settings.tasks.model_copy(update={"threads": threads})
         settings = settings.model_copy(update={"tasks": tasks})
-    token = os.environ.get("SLACK_BOT_TOKEN", "").strip()
-    if not token:
+    if not os.environ.get("SLACK_BOT_TOKEN") and not os.environ.get("SLACK_CLIENT_ID"):
         click.echo("twin worker: SLACK_BOT_TOKEN is not set; Slack tasks will fail", err=True)
-    services = worker_services(settings, token, corpus=app.corpus)
+    services, tenants = worker_services(settings, os.environ, corpus=app.corpus)
     services.answerer.warm_up()
     name = name or worker_id()
     click.echo(f"twin worker {name}: {settings.tasks.threads} threads", err=True)
     try:
-        run_worker(settings.tasks, handlers(services), name)
+        run_worker(settings.tasks, worker_handlers(services, tenants), name)
     finally:
+        if tenants is not None:
+            tenants.close()
         services.close()
     click.echo("twin worker stopped", err=True)

@@ -332,8 +332,10 @@ def test_feedback_is_stored_with_an_optional_comment(workspace, bot_factory):
         lambda: [e for e in slack.ephemerals(people.alice) if "Thanks" in e["message"]["text"]],
         TIMEOUT,
     )
-    slack.click(people.mallory, answer, "answer_feedback", "negative")
-    modal = slack.wait_for(lambda: slack.views(people.mallory, open_only=True), TIMEOUT)[0]
+    assert slack.click(people.mallory, answer, "answer_feedback", "negative").acked_in_time
+    # Opened in the ack, within the trigger_id's 3 s: the modal is there when the ack arrives.
+    [modal] = slack.views(people.mallory, open_only=True)
+    assert modal["callback_id"] == "feedback_comment"
     assert slack.submit_view(people.mallory, modal, {"comment": {"text": "Too vague"}}).ok
 
     def rows() -> list[tuple[str, bool, str]]:

@@ -4,9 +4,14 @@ settings from the command line."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
 import test_bot_install
 from bot_fixtures import populate
 from click.testing import CliRunner
+from console_fixtures import BASE, console_env, sign_in
+from fastapi.testclient import TestClient
 from slack_emulator import SlackEmulator
 from test_bot_approvals import QUESTION, is_review
 from test_bot_install import pending
@@ -16,6 +21,7 @@ from test_bot_video import FAST_VIDEO
 from bot.web_reviews import WebReviews
 from bot.workspaces import WorkspaceSettings
 from cli.main import main
+from cli.serve import console_app
 from render.consent import ConsentRegistry
 from twin.db import dispose, session_factory
 from twin.sections.slack import SlackSettings
@@ -124,3 +130,36 @@ def test_workspace_settings_from_the_command_line(database_url: str) -> None:
     assert runner.invoke(main, clear, env=env).exit_code == 0
     assert store.resolve(base, "T0002WEST", "E0001ACME").review_channel == "C0ORG"
     dispose(database_url)
+
+
+def test_console_roles_come_from_the_signed_in_persons_workspace(oauth_app) -> None:
+    with SlackEmulator() as slack:
+        beta, gamma = slack.add_team("Beta Corp"), slack.add_team("Gamma Ltd")
+        alpha_people, beta_people, gamma_people = populate(slack), populate(beta), populate(gamma)
+        app = oauth_app(slack)
+        settings = WorkspaceSettings(app.bot.services.sessions)
+        for team, people in ((slack, alpha_people), (beta, beta_people)):
+            groups = {"approvers": [people.comms.id], "admins": [people.exec.id]}
+            settings.set(team.team_id, **groups)  # user groups, each of its own workspace
+            app.install(team, people.adam)  # Gamma never installs the app
+        console = app.settings.console.model_copy(update={"public_url": BASE})
+        web = console_app(
+            app.settings.model_copy(update={"console": console}),
+            app.bot.services.corpus,
+            app.bot,
+            console_env(slack),
+        )
+
+        def signed_in(team: SlackEmulator, user: Any) -> tuple[httpx.Response, TestClient]:
+            client = TestClient(web, base_url=BASE)
+            return sign_in(client, team, user), client
+
+        for team, people in ((slack, alpha_people), (beta, beta_people)):
+            done, carol = signed_in(team, people.carol)  # in her workspace's comms group
+            assert done.status_code == 303 and carol.get("/reviews").status_code == 200
+            assert carol.get("/corpus").status_code == 403  # not an admin
+            done, erin = signed_in(team, people.erin)  # in its exec group: an admin
+            assert done.status_code == 303 and erin.get("/corpus").status_code == 200
+            assert erin.get("/reviews").status_code == 403
+        refused, _ = signed_in(gamma, gamma_people.carol)  # no install in Gamma: no roles
+        assert refused.status_code == 403 and "the console is for comms approvers" in refused.text

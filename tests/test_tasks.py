@@ -10,11 +10,15 @@ from pathlib import Path
 import bot_fixtures
 import pytest
 import task_fixtures
+import test_bot_install
+from bot_fixtures import populate
 from conftest import PG_URL
+from slack_emulator import SlackEmulator
 from task_fixtures import Workers, tasks_env, wait_until, worker_environ
 from test_bot_questions import DISCLOSURE, is_answer, text_of
 
 from bot.deliveries import Deliveries
+from bot.installs import Owner
 from bot.tasks import RENDER
 from render.consent import ConsentRegistry
 from render.jobs import RenderQueue
@@ -24,7 +28,8 @@ from twin.tasks import CeleryTasks
 bot_factory = bot_fixtures.bot_factory
 workspace = bot_fixtures.workspace
 celery_queue = task_fixtures.celery_queue
-workers = task_fixtures.workers  # fixtures
+workers = task_fixtures.workers
+oauth_app = test_bot_install.oauth_app  # fixtures
 
 on_postgresql = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 needs_postgresql = pytest.mark.skipif(
@@ -138,6 +143,33 @@ def test_a_render_job_runs_on_a_worker_and_survives_its_kill(
     published = [d for d in map(json.loads, lines) if d["event"] == "published"]
     assert [(d["job"], d["target"]) for d in published] == [(job.id, {"ticket": "T-1"})]
     assert workers.stop("second") == 0
+
+
+@needs_postgresql
+@on_postgresql
+def test_oauth_installs_are_answered_by_a_worker_with_each_workspace_s_token(
+    oauth_app, database_url, celery_queue, workers: Workers
+):
+    with SlackEmulator() as slack:
+        beta = slack.add_team("Beta Corp")
+        teams = [(slack, populate(slack)), (beta, populate(beta))]
+        app = oauth_app(slack, env=tasks_env(celery_queue))
+        for team, people in teams:
+            app.install(team, people.adam)
+        env = worker_environ(app.settings)
+        env.update({"SLACK_CLIENT_ID": slack.client_id, "SLACK_CLIENT_SECRET": slack.client_secret})
+        workers.start("w1", env)
+        for (team, people), installed in zip(teams, slack.installations(), strict=True):
+            tenant = app.bot.tenants.tenant(Owner(None, team.team_id), team.team_id)
+            assert isinstance(tenant.services.tasks, CeleryTasks)  # the app only publishes
+            delivery = team.dm(people.alice, "How long is parental leave?")
+            assert delivery.acked_in_time
+            dm, ts = team.dm_channel(people.alice), delivery.event["ts"]
+            answer = team.wait_for_message(dm, is_answer, thread_ts=ts, timeout=STARTUP)
+            assert "20 weeks" in text_of(answer) and len(answers_in(team, dm, ts)) == 1
+            posted = {c.token for c in team.calls() if c.method.startswith("chat.") and c.ok}
+            assert posted == {installed.bot_tokens[0]}  # that workspace's own token
+        wait_until(lambda: "twin.answer" in workers.log("w1"), 10, "the worker's log of the task")
 
 
 def test_an_event_whose_task_cannot_be_published_is_not_acknowledged(workspace, bot_factory):

@@ -323,3 +323,19 @@ class SlackWorkspaceSettings(Base):
     admins: Mapped[list[str] | None] = mapped_column(JSON)
     admin_channel: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ConsoleUpload(Base):
+    """A console upload or re-read handed to the ingest task: what it is ingesting and how far
+    it got (the task may run in another process), shown as the Corpus page's progress."""
+
+    __tablename__ = "console_uploads"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    by: Mapped[str] = mapped_column(String(255))
+    audience: Mapped[str] = mapped_column(String(512))
+    names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str] = mapped_column(Text, default="")

@@ -105,8 +105,9 @@ class CeleryTasks(TaskRunner):
     """Publishes tasks to the broker for `twin worker` processes, on a connection of its own
     (kombu's pools are shared by every app in the process): one publish at a time."""
 
-    def __init__(self, settings: TaskSettings) -> None:
+    def __init__(self, settings: TaskSettings, workspace: str = "") -> None:
         self.settings = settings
+        self.workspace = workspace  # sent as the `workspace` keyword: the worker routes by it
         self.app = celery_app(settings)
         self._lock = threading.Lock()
         # No heartbeat: an idle web process sends none; a dropped connection is reopened when
@@ -117,7 +118,11 @@ class CeleryTasks(TaskRunner):
     def dispatch(self, name: str, *args: Any) -> None:
         with self._lock:
             self.app.send_task(
-                name, args=list(args), queue=self.settings.queue, producer=self._producer
+                name,
+                args=list(args),
+                kwargs={"workspace": self.workspace} if self.workspace else None,
+                queue=self.settings.queue,
+                producer=self._producer,
             )
 
     def close(self) -> None:
@@ -150,11 +155,14 @@ def celery_app(settings: TaskSettings, handlers: Mapping[str, Handler] | None = 
     return app
 
 
-def task_runner(settings: TaskSettings, handlers: Mapping[str, Handler]) -> TaskRunner:
-    """In-process without a broker; else Celery (the handlers then run in `twin worker`)."""
+def task_runner(
+    settings: TaskSettings, handlers: Mapping[str, Handler], workspace: str = ""
+) -> TaskRunner:
+    """In-process without a broker; else Celery (the handlers then run in `twin worker`, on
+    the services of `workspace`, an OAuth install's workspace key, when it is given)."""
     if settings.in_process:
         return LocalTasks(handlers, settings.threads)
-    return CeleryTasks(settings)
+    return CeleryTasks(settings, workspace)
 
 
 def run_worker(settings: TaskSettings, handlers: Mapping[str, Handler], name: str) -> None:

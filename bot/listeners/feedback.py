@@ -1,12 +1,15 @@
 """Buttons under an answer: Slack's thumbs up / down (thumbs down opens a comment modal),
-Video reply, and Share in channel (under an ephemeral `/ask-<name>` answer)."""
+Video reply, and Share in channel (under an ephemeral `/ask-<name>` answer).
+
+A thumb is handled in the ack: the comment modal must be opened within the 3 s life of the
+click's trigger_id, and recording the verdict is one quick insert."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from slack_bolt import App, Respond
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,7 +34,8 @@ def register(
     poster: AnswerPoster,
     sessions: sessionmaker[Session],
 ) -> None:
-    def thumbs(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def thumbs(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
         verdict, _, answer = str(body["actions"][0].get("value", "")).partition(":")
         if verdict not in ("helpful", "not_helpful") or not answer.isdigit():
             return  # not a value we put there
@@ -66,7 +70,7 @@ def register(
         user, answer_id = clicked(body)
         share_answer(respond, user, answer_id, AuditLog(sessions), poster)
 
-    app.action(ids.FEEDBACK)(ack=ack_only, lazy=[thumbs])
+    app.action(ids.FEEDBACK)(thumbs)
     app.view(ids.FEEDBACK_MODAL)(ack=ack_only, lazy=[comment])
     app.action(ids.VIDEO_REPLY)(ack=ack_only, lazy=[video_reply])
     app.action(ids.SHARE_ANSWER)(ack=ack_only, lazy=[share])

@@ -196,6 +196,10 @@ class SlackEmulator(UserActions, Installs):
         """The emulated browser's Slack session: authorize redirects at once as this user
         (None: the authorize page lists the workspace's people to choose from)."""
         who = user_id_of(user) if user is not None else None
+        with self.grid.lock:
+            teams = list(self.grid.teams.values())
+        for team in teams:
+            team.mutate(lambda t=team: setattr(t, "signed_in", None))  # one browser session
         self.workspace.mutate(lambda: setattr(self.workspace, "signed_in", who))
 
     @property

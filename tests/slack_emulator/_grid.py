@@ -83,15 +83,24 @@ class Grid:
     # -- which workspace a request is for ------------------------------------------------------
 
     def route(self, token: str | None, args: JsonDict) -> Workspace:
-        """The workspace holding `token` (the one the call names, for an org-wide token); the
-        first team for client-authenticated methods and unknown tokens."""
+        """The workspace holding `token` (the one the call names, for an org-wide token); for
+        client-authenticated methods the team that issued the call's sign-in code, else the
+        first team (as for unknown tokens)."""
         with self.lock:
             teams = list(self.teams.values())
         holders = [ws for ws in teams if token and _holds(ws, token)]
         if len(holders) > 1:
             return next((ws for ws in holders if _names(ws, args)), holders[0])
         assert self.primary is not None
-        return holders[0] if holders else self.primary
+        signed_in = [ws for ws in teams if str(args.get("code")) in ws.oidc_codes]
+        return holders[0] if holders else next(iter(signed_in), self.primary)
+
+    def browser(self) -> Workspace:
+        """The team the emulated browser is signed in to (one Slack session per browser)."""
+        with self.lock:
+            teams = list(self.teams.values())
+        assert self.primary is not None
+        return next((ws for ws in teams if ws.signed_in), self.primary)
 
     def find(self, test: str) -> Workspace | None:
         """The workspace holding a file or response target id."""

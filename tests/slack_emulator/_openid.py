@@ -84,7 +84,7 @@ def openid_connect_user_info(ws: Workspace, args: Args) -> JsonDict:
     user = ws.users.get(ws.user_tokens.get(args.token or "", ""))
     if user is None:
         raise ApiError("invalid_auth")
-    team = ws.identity.team_id
+    team, enterprise = ws.identity.team_id, ws.identity.enterprise_id
     return {
         "sub": user.id,
         "https://slack.com/user_id": user.id,
@@ -94,7 +94,7 @@ def openid_connect_user_info(ws: Workspace, args: Args) -> JsonDict:
         "name": user.real_name or user.name,
         "given_name": (user.real_name or user.name).split()[0],
         "https://slack.com/team_name": ws.identity.team_name,
-    }
+    } | ({"https://slack.com/enterprise_id": enterprise} if enterprise else {})
 
 
 def _unsigned_jwt(claims: JsonDict) -> str:

@@ -138,7 +138,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _authorize(self) -> None:
         query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
-        ws = self.server.workspace
+        ws = self.server.grid.browser()
         status, page, headers = ws.mutate(lambda: authorize(ws, query))
         self._send(status, page.encode(), "text/html; charset=utf-8", headers)
 

@@ -17,7 +17,9 @@ from itsdangerous import URLSafeTimedSerializer
 
 from persona.answer import Answerer, make_llm
 from retrieval.corpus import Corpus
+from retrieval.uploads import INGEST_UPLOAD, UploadJobs, ingest_upload
 from twin.settings import Settings
+from twin.tasks import TaskRunner, task_runner
 from web.console import (
     audit,
     corpus_page,
@@ -29,7 +31,7 @@ from web.console import (
 )
 from web.console.auth import Forbidden, SignInRequired
 from web.console.clips import Clips
-from web.console.context import TEMPLATES, Console, Directory, Reviews
+from web.console.context import TEMPLATES, Console, Directory, Reviews, Workspaces
 from web.console.reindexing import Reindexes
 from web.console.uploads import Uploads
 
@@ -56,14 +58,22 @@ def create_console(
     answerer: Answerer | None = None,
     directory: Directory | None = None,
     reviews: Reviews | None = None,
+    tasks: TaskRunner | None = None,
+    workspaces: Workspaces | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> FastAPI:
     """The console app. `twin serve` passes the bot's corpus, answerer, directory and review
     decisions; without them only the development sign-in can get in, and reviews are read-only.
+    Uploads are ingested by the `tasks` runner (the bot's; without one, the console's own on
+    settings.tasks: in-process, or through the broker to `twin worker`). In OAuth mode
+    `workspaces` (bot.tenants) gives each signed-in person's workspace's roles.
     Secrets from `environ`: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (Sign in with Slack),
     CONSOLE_SESSION_SECRET (signs sessions)."""
     env = os.environ if environ is None else environ
     corpus = corpus or Corpus(settings)
+    if tasks is None:
+        own = corpus
+        tasks = task_runner(settings.tasks, {INGEST_UPLOAD: lambda *a: ingest_upload(own, *a)})
     secret = env.get("CONSOLE_SESSION_SECRET", "")
     if not secret:
         log.warning("CONSOLE_SESSION_SECRET is not set: sign-ins end when the server restarts")
@@ -78,9 +88,10 @@ def create_console(
         client_id=env.get("SLACK_CLIENT_ID", ""),
         client_secret=env.get("SLACK_CLIENT_SECRET", ""),
         templates=Jinja2Templates(directory=TEMPLATES),
-        uploads=Uploads(corpus),
+        uploads=Uploads(UploadJobs(corpus.sessions), tasks),
         reindexes=Reindexes(corpus),
         clips=Clips(settings),
+        workspaces=workspaces,
     )
     app = FastAPI(title="ceo-twin console", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.console = console

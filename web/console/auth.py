@@ -26,7 +26,7 @@ from itsdangerous import BadSignature
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from web.console.context import Console
+from web.console.context import Console, Directory
 
 __all__ = [
     "ADMIN",
@@ -87,22 +87,43 @@ def current(request: Request) -> Viewer:
             raise SignInRequired()  # development sessions end when the flag is off
         roles, groups = frozenset({APPROVER, ADMIN}), list(data.get("groups", []))
     else:
-        roles, groups = roles_of(console, data["user"]), groups_of(console, data["user"])
+        member = Member(data["user"], data.get("team", ""), data.get("enterprise", ""))
+        roles, groups = roles_of(console, member), groups_of(console, member)
     return Viewer(data["user"], data["name"], data["csrf"], roles, groups, bool(data.get("dev")))
 
 
-def roles_of(console: Console, user: str) -> frozenset[str]:
-    slack, directory = console.settings.slack, console.directory
+@dataclass(frozen=True)
+class Member:
+    """Who signed in with Slack, and from which workspace (team, and Grid organisation)."""
+
+    user: str
+    team: str = ""
+    enterprise: str = ""
+
+
+def _access(console: Console, member: Member) -> tuple[Directory | None, list[str], list[str]]:
+    """The directory, approvers and admins that decide the member's roles: in OAuth mode their
+    own workspace's (nothing where the app is not installed), else the one bot's."""
+    if console.workspaces is not None:
+        found = console.workspaces.access(member.team, member.enterprise) if member.team else None
+        return found or (None, [], [])
+    slack = console.settings.slack
+    return console.directory, slack.approvers, slack.admins
+
+
+def roles_of(console: Console, member: Member) -> frozenset[str]:
+    directory, approvers, admins = _access(console, member)
     if directory is None:
         return frozenset()
-    roles = {APPROVER} if directory.is_member(user, slack.approvers) else set()
-    if directory.is_member(user, slack.admins):
+    roles = {APPROVER} if directory.is_member(member.user, approvers) else set()
+    if directory.is_member(member.user, admins):
         roles.add(ADMIN)
     return frozenset(roles)
 
 
-def groups_of(console: Console, user: str) -> list[str]:
-    return console.directory.groups_for(user) if console.directory else []
+def groups_of(console: Console, member: Member) -> list[str]:
+    directory = _access(console, member)[0]
+    return directory.groups_for(member.user) if directory else []
 
 
 def require(request: Request, role: str) -> Viewer:
@@ -166,8 +187,8 @@ def begin_sign_in(console: Console) -> Response:
     return response
 
 
-def finish_sign_in(console: Console, request: Request, code: str, state: str) -> tuple[str, str]:
-    """(user id, name) of whoever Slack says signed in; Forbidden when anything is off."""
+def finish_sign_in(console: Console, request: Request, code: str, state: str) -> tuple[Member, str]:
+    """(who, name) of whoever Slack says signed in; Forbidden when anything is off."""
     try:
         expected, _nonce = console.signer.loads(request.cookies.get(STATE_COOKIE, ""), max_age=900)
     except BadSignature:
@@ -186,8 +207,11 @@ def finish_sign_in(console: Console, request: Request, code: str, state: str) ->
     except SlackApiError as exc:
         raise Forbidden(f"Slack refused the sign-in ({exc.response.get('error')}).") from None
     user = str(info.get("https://slack.com/user_id") or info["sub"])
-    _same_workspace(console, str(info.get("https://slack.com/team_id", "")))
-    return user, str(info.get("name") or user)
+    team = str(info.get("https://slack.com/team_id", ""))
+    if console.workspaces is None:
+        _same_workspace(console, team)  # in OAuth mode, roles come from the team's own install
+    member = Member(user, team, str(info.get("https://slack.com/enterprise_id", "")))
+    return member, str(info.get("name") or user)
 
 
 def _same_workspace(console: Console, team_id: str) -> None:

@@ -24,7 +24,7 @@ from web.console.clips import Clips
 from web.console.reindexing import Reindexes
 from web.console.uploads import Uploads
 
-__all__ = ["Console", "Directory", "Reviews"]
+__all__ = ["Console", "Directory", "Reviews", "Workspaces"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -36,6 +36,16 @@ class Directory(Protocol):
     def groups_for(self, user: str) -> list[str]: ...
     def known_groups(self) -> list[str]: ...
     def name_of(self, user: str) -> str | None: ...
+
+
+class Workspaces(Protocol):
+    """OAuth mode (bot.tenants): the directory, approvers and admins of the workspace a person
+    signed in from, by its team ID (and Grid organisation); None where the app is not
+    installed."""
+
+    def access(
+        self, team_id: str, enterprise_id: str = ""
+    ) -> tuple[Directory, list[str], list[str]] | None: ...
 
 
 class Reviews(Protocol):
@@ -60,6 +70,7 @@ class Console:
     uploads: Uploads
     reindexes: Reindexes
     clips: Clips
+    workspaces: Workspaces | None = None  # OAuth mode: roles per signed-in workspace
 
     @property
     def sessions(self) -> sessionmaker[Session]:

@@ -53,8 +53,9 @@ def auth_slack(request: Request) -> Response:
 @router.get("/auth/callback")
 def auth_callback(request: Request, code: str = "", state: str = "") -> Response:
     console = console_of(request)
-    user, name = finish_sign_in(console, request, code, state)
-    if not roles_of(console, user) & {ADMIN, APPROVER}:
+    member, name = finish_sign_in(console, request, code, state)
+    user = member.user
+    if not roles_of(console, member) & {ADMIN, APPROVER}:
         console.actions.record(user, "sign-in refused", detail="no approver or admin role")
         raise Forbidden(
             f"{name}, the console is for comms approvers and corpus admins "
@@ -62,7 +63,7 @@ def auth_callback(request: Request, code: str = "", state: str = "") -> Response
         )
     console.actions.record(user, "sign-in", name=name)
     response = RedirectResponse("/", status_code=303)
-    start_session(console, response, user, name)
+    start_session(console, response, user, name, team=member.team, enterprise=member.enterprise)
     return response
 
 
