@@ -61,8 +61,9 @@ def server(corpus: Corpus) -> Iterator[str]:
 
 
 @pytest.fixture
-def client(server: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server, api_key=KEY, max_retries=0)
+def client(server: str) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(base_url=server, api_key=KEY, max_retries=0) as client:
+        yield client
 
 
 def _ask(client: openai.OpenAI, question: str, user: str | None = None) -> str:
@@ -142,7 +143,7 @@ def test_streaming_sends_the_same_answer_as_server_sent_events(client: openai.Op
 
 def test_a_wrong_or_missing_key_is_refused(server: str) -> None:
     bad = openai.OpenAI(base_url=server, api_key="wrong", max_retries=0)
-    with pytest.raises(openai.AuthenticationError, match="missing or wrong API key"):
+    with bad, pytest.raises(openai.AuthenticationError, match="missing or wrong API key"):
         _ask(bad, "When does the office move?")
     response = httpx.post(f"{server}/chat/completions", json={"messages": []})
     assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
