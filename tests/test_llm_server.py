@@ -87,13 +87,13 @@ def test_a_reply_cut_off_at_max_tokens_drops_its_unfinished_sentence(
 
     monkeypatch.setattr(GuardedStream, "_judge", spy)
     settings = llm_settings.model_copy(deep=True)
-    settings.llm.max_tokens = 12  # shorter than any whole reply to this question
+    settings.llm.max_tokens = 5  # shorter than any whole reply to this question
     settings.llm.deadline_s = settings.llm.read_timeout_s = 300  # a busy machine
     llm = _Recording(OpenAIChat(settings.llm))
     answer = Answerer(settings, sample_corpus, llm).answer(
         "How long is parental leave?", "U_TEST", []
     )
-    assert "llm: the reply was cut off at max_tokens (12)" in answer.notes
+    assert "llm: the reply was cut off at max_tokens (5)" in answer.notes
     unfinished = sentences(strip_citations(llm.reply))[-1]
     assert not unfinished.endswith((".", "!", "?")), llm.reply  # the server stopped mid-sentence
     assert unfinished not in judged
