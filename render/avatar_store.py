@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from render.avatar import AvatarPack, find_avatar, load_pack
-from render.consent import ConsentRegistry, ConsentRequired
+from render.consent import ConsentRegistry
 from render.errors import AvatarNotFound, AvatarPackError, RenderError
 from render.face import create_face_renderer
 from render.photo_pack import TEST_PHOTO_LABEL, PhotoInput, build_photo_pack
@@ -80,12 +80,7 @@ def add_photo_avatar(
     dest = home / "avatars" / name
     if dest.exists():
         raise AvatarPackError(f"avatar {name!r} already exists at {dest} (remove it first)")
-    record = consents.covering(persona, "likeness")
-    if record is None:
-        raise ConsentRequired(
-            f"no consent in force for {persona}'s likeness: a photo avatar needs one. "
-            "Record it with: twin consent add --scope likeness --by NAME"
-        )
+    record = consents.covering_or_refuse(persona, "likeness", "a photo avatar")
     consent = {"id": record.id, "persona": persona, "scope": list(record.scope)}
     build_photo_pack(dest, name, photos, consent, display_name or name)
     return _summary(load_pack(dest))

@@ -183,6 +183,16 @@ class ConsentRegistry:
             ).all()
         return next((ConsentRecord.of(r) for r in rows if scope in r.scope.split(",")), None)
 
+    def covering_or_refuse(self, persona: str, scope: str, needed_by: str) -> ConsentRecord:
+        """The record `covering` finds; ConsentRequired, saying how to record one, if none."""
+        record = self.covering(persona, scope)
+        if record is None:
+            raise ConsentRequired(
+                f"no consent in force for {persona}'s {scope}: {needed_by} needs one. "
+                f"Record it with: twin consent add --scope {scope} --by NAME"
+            )
+        return record
+
     def require_record(self, consent_id: int, scope: str, what: str) -> ConsentRecord:
         """Raise ConsentRequired unless record `consent_id` is in force and covers `scope`;
         `what` names the thing built under it (an avatar pack, a voice)."""

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from render.consent import ConsentRegistry, ConsentRequired
+from render.consent import ConsentRegistry
 from render.errors import VoiceNotFound
 
 __all__ = [
@@ -63,12 +63,7 @@ def add_voice(
         raise VoiceNotFound(f"voice {name!r} already exists at {dest} (remove it first)")
     config = model.with_name(model.name + ".json")
     sample_rate = _check_pair(model, config)
-    record = consents.covering(persona, "voice")
-    if record is None:
-        raise ConsentRequired(
-            f"no consent in force for {persona}'s voice: a voice trained on their recordings "
-            "needs one. Record it with: twin consent add --scope voice --by NAME"
-        )
+    record = consents.covering_or_refuse(persona, "voice", "a voice trained on their recordings")
     voice = InstalledVoice(
         name,
         persona,
