@@ -186,7 +186,10 @@ class Answerer:
         history = self.conversations.history(thread_id, groups, self.settings.answer.history_turns)
         query = condense(history, question, self.llm if self.settings.llm.condense else None)
         passages = self._retrieve(query, groups)
-        evidence = gather(query, passages, self.embedder, self.guard) if passages else None
+        evidence = None
+        if passages:
+            weights = self.vocabulary.weights(query, groups)
+            evidence = gather(query, passages, self.embedder, self.guard, weights)
         clock.lap("retrieve")
         gap = self.coverage.gap(query, groups, evidence, self.settings.answer)
         if gap or evidence is None:

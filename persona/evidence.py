@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,8 +33,15 @@ class Evidence:
         return float(self.scores[owned].max()) if owned.any() else 0.0
 
 
-def gather(query: str, passages: list[Passage], embedder: Embedder, guard: Guard) -> Evidence:
-    """Embed the query, titles and the CEO's sentences in one batch and score them."""
+def gather(
+    query: str,
+    passages: list[Passage],
+    embedder: Embedder,
+    guard: Guard,
+    weights: Mapping[str, float] | None = None,
+) -> Evidence:
+    """Embed the query, titles and the CEO's sentences in one batch and score them; `weights`
+    say how specific each query term is (persona.vocabulary), else every term counts alike."""
     titles = [p.hit.title for p in passages]
     embedder.embed([query, *titles, *(s for p in passages for s in p.own)])
     support = guard.support(passages)
@@ -46,21 +54,31 @@ def gather(query: str, passages: list[Passage], embedder: Embedder, guard: Guard
         query_vector=query_vector,
         passages=passages,
         support=support,
-        scores=sentence_scores(support, query_vector, query, by_number),
+        scores=sentence_scores(support, query_vector, query, by_number, weights),
         strength=passages[0].hit.score + best_sentence,
     )
 
 
 def sentence_scores(
-    support: Support, query_vector: np.ndarray, query: str, title_vectors: dict[int, np.ndarray]
+    support: Support,
+    query_vector: np.ndarray,
+    query: str,
+    title_vectors: dict[int, np.ndarray],
+    weights: Mapping[str, float] | None = None,
 ) -> np.ndarray:
-    """Relevance of every passage sentence to the query: cosine, plus a share of the query's
-    terms, plus closeness to its document's title (the title names the main point), plus
-    whether it answers the question rather than restates it (persona.answering)."""
+    """Relevance of every passage sentence to the query: cosine, plus the share of the query's
+    terms it holds (weighted by how specific each is), plus closeness to its document's title
+    (the title names the main point), plus whether it answers the question rather than
+    restates it (persona.answering)."""
     if not support.sentences:
         return np.zeros(0, dtype=np.float32)
     wanted = terms(query)
-    lexical = [len(wanted & terms(s)) / len(wanted) if wanted else 0.0 for s in support.sentences]
+    weight = {t: (weights or {}).get(t, 1.0) for t in wanted}
+    whole = sum(weight.values())
+    lexical = [
+        sum(weight[t] for t in wanted & terms(s)) / whole if whole else 0.0
+        for s in support.sentences
+    ]
     titles = np.stack([title_vectors[n] for n in support.owners])
     central = (support.vectors * titles).sum(axis=1)
     return (

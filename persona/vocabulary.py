@@ -8,9 +8,11 @@ Only partitions the asker may read are consulted.
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -30,18 +32,25 @@ messages transcript transcripts report reports post posts wrote written
 """
 DOCUMENT_WORDS = frozenset(_DOCUMENT_WORDS_TEXT.split())
 MIN_PREFIX = 4
+# Endings that leave a word the same word (inflections, and the doer of it).
+INFLECTIONS = frozenset(
+    ["e", "d", "s", "es", "ed", "er", "ers", "ing", "ings", "est", "ly", "y", "ies", "ied"]
+)
 
 
 @dataclass(frozen=True)
 class Words:
-    """A partition's words, as a set and sorted (to find longer forms by bisection)."""
+    """A partition's words, as a set and sorted (to find longer forms by bisection), and in
+    how many of its chunks each appears."""
 
     bag: frozenset[str]
     ordered: tuple[str, ...]
+    chunks: Counter[str] = field(default_factory=Counter)
+    total: int = 0
 
     @classmethod
-    def of(cls, bag: set[str]) -> Words:
-        return cls(frozenset(bag), tuple(sorted(bag)))
+    def of(cls, bag: set[str], chunks: Counter[str] | None = None, total: int = 0) -> Words:
+        return cls(frozenset(bag), tuple(sorted(bag)), chunks or Counter(), total)
 
     def has_longer_form(self, term: str) -> bool:
         i = bisect_left(self.ordered, term)
@@ -59,6 +68,18 @@ class Vocabulary:
         known = self._readable(groups)
         words = sorted(w for w in key_terms(text) if w not in DOCUMENT_WORDS and not w.isdigit())
         return [w for w in words if not all(_known(t, known) for t in terms(w))]
+
+    def weights(self, text: str, groups: list[str]) -> dict[str, float]:
+        """How specific each term of `text` is in what the asker may read (BM25's idf): a word
+        in every letter ("Berkshire") says little about which sentence answers, a rare one
+        ("silver") says much."""
+        known = self._readable(groups)
+        total = sum(w.total for w in known)
+        return {
+            t: math.log(1 + (total - df + 0.5) / (df + 0.5))
+            for t in terms(text)
+            for df in [sum(w.chunks[t] for w in known)]
+        }
 
     def uses(self, word: str, groups: list[str]) -> bool:
         """Whether a readable document uses `word` (a year, a number) as it is."""
@@ -94,16 +115,17 @@ class Vocabulary:
         self._checked[audience] = generation
         if cached and cached[0] == count:
             return cached[1]
-        bag: set[str] = set()
+        chunks: Counter[str] = Counter()
         for offset in range(0, count, PAGE):
             page = collection.get(include=["documents"], limit=PAGE, offset=offset)
             for text in page["documents"] or []:
-                bag |= terms(text or "")
+                chunks.update(terms(text or ""))
+        bag = set(chunks)
         live = (Document.audience == audience) & (Document.version > 0)
         with self.corpus.sessions() as session:  # a question may name a document by its title
             for title in session.scalars(select(Document.title).where(live)):
                 bag |= terms(title)
-        self._terms[audience] = (count, Words.of(bag))
+        self._terms[audience] = (count, Words.of(bag, chunks, count))
         return self._terms[audience][1]
 
 
@@ -117,12 +139,18 @@ def _known(term: str, vocabularies: list[Words]) -> bool:
         forms = f"{term}s {term}es {term}ed {term}ing {term}e {undoubled}"
         if terms(forms) & bag:
             return True
-        if len(term) >= MIN_PREFIX - 1 and (
-            words.has_longer_form(term)
-            or any(term[:n] in bag for n in range(MIN_PREFIX + 1, len(term)))
-        ):
+        if len(term) >= MIN_PREFIX - 1 and (words.has_longer_form(term) or _inflects(term, bag)):
             return True
     return False
+
+
+def _inflects(term: str, bag: frozenset[str]) -> bool:
+    """A known word plus an inflection ("dispatcher": dispatch). A derivation is another
+    word: "parental" is not "parent", so a question about parental leave is not known from a
+    letter about Planned Parenthood."""
+    return any(
+        term[:n] in bag and term[n:] in INFLECTIONS for n in range(MIN_PREFIX + 1, len(term))
+    )
 
 
 def _forms(name: str) -> list[str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from helpers import memo, write
 
+from persona.answer import Answerer
 from persona.vocabulary import Vocabulary, Words, _known
 from retrieval.corpus import Corpus
 from retrieval.ingest import Ingestor
@@ -23,6 +24,7 @@ def test_a_word_is_known_in_any_of_its_forms() -> None:
     assert not _known("pets", [words])
     assert not _known("ipo", [words])
     assert not _known("gym", [words])
+    assert not _known("parental", [Words.of({"parent"})])  # a derivation is another word
 
 
 def test_every_readable_partition_counts() -> None:
@@ -43,3 +45,22 @@ def test_words_of_a_document_ingested_elsewhere_are_known_at_once(
     assert vocabulary.unknown_terms("Are we hiring in Denver or Lisbon?", []) == []
     corpus.remove(next(d.id for d in corpus.documents() if d.title == "Lisbon"))
     assert vocabulary.unknown_terms("Are we hiring in Denver or Lisbon?", []) == ["lisbon"]
+
+
+def test_a_rare_word_weighs_more_than_one_in_every_document(corpus: Corpus, tmp_path: Path) -> None:
+    """Asked why Harbor bought silver, "silver" says which sentence answers; "Harbor", in every
+    memo, says nothing (the Berkshire letters: "Why did Berkshire buy so much silver?")."""
+    bodies = {
+        "Trucks": "Harbor will buy more trucks this year, and Harbor will buy them in cash.",
+        "Hiring": "Harbor hired forty people in the spring, most of them technicians.",
+        "Revenue": "Harbor grew revenue by a third, mostly from our utility customers.",
+        "Silver": "Last year we purchased 110 million ounces of silver as a long-term holding. "
+        "I think silver will be demonetized less than people expect.",
+    }
+    files = [write(tmp_path / f"{t}.md", memo(t, "2026-02-01", b)) for t, b in bodies.items()]
+    Ingestor(corpus, "admin").run(files)
+    answerer = Answerer(corpus.settings, corpus)
+    weights = answerer.vocabulary.weights("Why did Harbor buy so much silver?", [])
+    assert weights["silver"] > 2 * weights["harbor"]
+    answer = answerer.answer("Why did Harbor buy so much silver?", "U", [])
+    assert answer.citations[0].title == "Silver", answer.body
