@@ -121,3 +121,20 @@ def test_a_table_is_stored_as_a_table_chunk_with_no_sentences_to_quote(
     prose = next(h for h in search(corpus, "how was Dexter paid for?", [], k=3) if not h.table)
     assert prose.section == "Dexter Shoe" and prose.date_precision == "year"
     assert "We paid for Dexter with shares." in corpus.stored_vectors([prose.chunk_id], [])
+
+
+def test_footnotes_are_sentences_of_their_own() -> None:
+    """Footnotes under a table: each one its own sentence, without its marker."""
+    text = (
+        "  *         Excludes shares held by pension funds of Berkshire subsidiaries.\n"
+        "  **        This is our actual purchase price and also our tax basis.\n"
+        "  ***       Includes a $10 billion investment in Occidental Petroleum, consisting of\n"
+        "            preferred stock and warrants to buy common stock.\n"
+    )
+    assert sentences(text) == [
+        "Excludes shares held by pension funds of Berkshire subsidiaries.",
+        "This is our actual purchase price and also our tax basis.",
+        "Includes a $10 billion investment in Occidental Petroleum, consisting of "
+        "preferred stock and warrants to buy common stock.",
+    ]
+    assert sentences("* We will open two hubs in 2026.") == ["We will open two hubs in 2026."]

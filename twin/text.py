@@ -67,6 +67,8 @@ _FIGURE = re.compile(
     r"[-+$]?[(\[]?[-+$\u2013\u2014]?\d[\d,]*(?:\.\d+)?[%x]?[)\]]?\*?|[-\u2013\u2014]{1,3}|n/?a"
 )
 _WIDE_GAP = re.compile(r"\S(?:\s{3,}|\t)\S")
+# A footnote under a table: a marker ("*", "**", "†") set apart from its text by a wide gap.
+_FOOTNOTE = re.compile(r"\s*(?:\*{1,4}|[\u2020\u2021])(?:\s{2,}|\t)(?=\S)")
 
 
 def is_table_row(line: str) -> bool:
@@ -109,13 +111,27 @@ def clean_markdown(line: str) -> str:
 def sentences(text: str) -> list[str]:
     """Sentences of prose or markdown; headings, list items and lines are split apart."""
     result: list[str] = []
-    for block in _BLOCK.split(text):
-        lines = [line for line in block.splitlines() if line.strip() and not is_table_row(line)]
-        block = " ".join(clean_markdown(line) for line in lines)
-        if not block or _SIGNATURE.match(block):
-            continue
-        result.extend(s for s in _split_block(block) if s)
+    for part in _BLOCK.split(text):
+        for lines in _footnotes_apart(part.splitlines()):
+            block = " ".join(clean_markdown(line) for line in lines)
+            if block and not _SIGNATURE.match(block):
+                result.extend(s for s in _split_block(block) if s)
     return result
+
+
+def _footnotes_apart(lines: list[str]) -> list[list[str]]:
+    """A block's prose lines, with each footnote ("**    This is our purchase price.") a run
+    of its own, without its marker: never run together with the lines before it."""
+    runs: list[list[str]] = [[]]
+    for line in lines:
+        if not line.strip() or is_table_row(line):
+            continue
+        marker = _FOOTNOTE.match(line)
+        if marker:
+            runs.append([line[marker.end() :]])
+        else:
+            runs[-1].append(line)
+    return [run for run in runs if run]
 
 
 def _split_block(block: str) -> list[str]:
