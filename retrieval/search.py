@@ -3,6 +3,8 @@
 Every candidate, found by either, is checked against the SQL registry (its document's live
 version, audience and the asker's access), then ranked by
 relevance = (1 - lexical_weight) * cosine similarity + lexical_weight * BM25 / best BM25.
+BM25 matches the question's topic, without the words that frame the request ("what did she
+say about", "summarise the discussion of": retrieval.framing).
 Then recency: when two chunks are on the same topic (their embeddings are close), the newer
 one is nearly as relevant, and its document says a position stated before has changed ("I
 was wrong", "what changed"), the newer ranks first. A CEO's latest word on a topic is the one
@@ -22,6 +24,7 @@ import numpy as np
 from retrieval.access import can_read
 from retrieval.corpus import Corpus
 from retrieval.embeddings import Vector
+from retrieval.framing import topic
 from retrieval.lexical import LexicalScores
 from retrieval.store import StoredChunk
 from retrieval.terms import STOPWORDS, WORD, terms
@@ -70,7 +73,7 @@ def search(
     if embedding is None:
         embedding = corpus.embedder.embed_one(query)
     candidates = query_partitions(corpus, visible, embedding, settings.candidates)
-    lexical = corpus.lexical.scores(visible, query)
+    lexical = corpus.lexical.scores(visible, topic(query))  # without request framing
     if settings.lexical_candidates:
         candidates += lexical_candidates(
             corpus, lexical, settings.lexical_candidates, candidates, embedding
