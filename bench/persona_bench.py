@@ -165,6 +165,8 @@ def _client(settings: Settings, url: str, model: str, kept: list[str]) -> ChatMo
 def other_authors() -> dict[str, str]:
     letters = " ".join(p.read_text() for p in letter_files()[-3:])
     meetings = sorted((CORPORA / "qmsum" / "meetings").glob("*.txt"))[:4]
+    if not letters or not meetings:  # an empty author would skew every Delta silently
+        raise SystemExit(f"{CORPORA}: no Berkshire letters or QMSum meetings (TWIN_BENCH_CORPORA)")
     speech = " ".join(
         line.partition(": ")[2] for p in meetings for line in p.read_text().splitlines()[2:]
     ).replace("{disfmarker}", "")
