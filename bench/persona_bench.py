@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +40,7 @@ from persona.answer import Answer, Answerer
 from persona.llm import ChatModel, Message, OpenAIChat
 from persona.serve import VLLMServer, base_url, running_command, vllm_command, vllm_environment
 from persona.training.dataset import ceo_text, is_heldout, read_examples
-from persona.training.train import read_record
+from persona.training.train import prompt_mismatch, read_record
 from retrieval.corpus import Corpus
 from retrieval.ingest import Ingestor
 from twin.settings import Settings, load_settings
@@ -48,6 +49,7 @@ from twin.text import strip_citations
 SAMPLES = ROOT / "samples" / "corpus"
 QUESTIONS = ROOT / "tests" / "data" / "questions.yaml"
 MAX_TOKENS = 96
+MODELS = ("base", "persona")
 OTHER_WORDS = 6000  # words of each other author's text, enough for Delta's segments
 
 
@@ -83,6 +85,9 @@ def train(home: Path, steps: int) -> dict[str, object]:
 @contextmanager
 def vllm(settings: Settings, home: Path) -> Iterator[tuple[str, float]]:
     serve = settings.llm.serve.model_copy(update={"port": _free_port()})
+    mismatch = prompt_mismatch(home / "persona" / "adapter", settings.answer)
+    if mismatch:
+        raise SystemExit(mismatch)
     server = VLLMServer(
         VLLMServer.default_python(""), home / "persona" / "base", home / "persona" / "adapter",
         home / "vllm",
@@ -132,7 +137,7 @@ def grounding(settings: Settings, corpus: Corpus, url: str, model: str, n: int) 
     data = yaml.safe_load(QUESTIONS.read_text())
     public = [q for q in data["questions"] if not q.get("groups")]
     chosen = public[:: max(1, len(public) // n)][:n]
-    unanswerable = [str(q) for q in data["unanswerable"]][: max(n // 2, 1)]
+    unanswerable = [str(q) for q in data["unanswerable"]]
     answerer = Answerer(settings, corpus, _client(settings, url, model, []))
     answered = ask(answerer, [str(q["q"]) for q in chosen])
     llm = [a for a in answered if a.mode == "llm"]
@@ -160,6 +165,8 @@ def _client(settings: Settings, url: str, model: str, kept: list[str]) -> ChatMo
 def other_authors() -> dict[str, str]:
     letters = " ".join(p.read_text() for p in letter_files()[-3:])
     meetings = sorted((CORPORA / "qmsum" / "meetings").glob("*.txt"))[:4]
+    if not letters or not meetings:  # an empty author would skew every Delta silently
+        raise SystemExit(f"{CORPORA}: no Berkshire letters or QMSum meetings (TWIN_BENCH_CORPORA)")
     speech = " ".join(
         line.partition(": ")[2] for p in meetings for line in p.read_text().splitlines()[2:]
     ).replace("{disfmarker}", "")
@@ -181,9 +188,13 @@ def fidelity(
         **other_authors(),
     }
     delta = Delta(authors)
-    texts: dict[str, list[str]] = {"base": [], "persona": []}
-    for model in texts:
+    texts: dict[str, list[str]] = {m: [] for m in MODELS}
+
+    def answer_all(model: str) -> None:
         ask(Answerer(settings, corpus, _client(settings, url, model, texts[model])), heldout)
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(answer_all, MODELS))
     quotes = [a.body for a in ask(Answerer(settings, corpus), heldout)]
     texts["quote mode"] = quotes
     train_text = " ".join(ceo_text(d, speakers) for d in docs if not is_heldout(d, 0.2))
@@ -217,8 +228,11 @@ def _measure(home: Path, steps: int, questions: int, fresh: bool) -> str:
     heldout = heldout[:: max(1, len(heldout) // questions)][:questions]
     with vllm(settings, home) as (url, startup):
         prompt = _pipeline_prompt(settings, corpus, heldout[0])
-        speeds = [(m, *speed(url, m, prompt)) for m in ("base", "persona")]
-        ground = [grounding(settings, corpus, url, m, questions) for m in ("base", "persona")]
+        speeds = [(m, *speed(url, m, prompt)) for m in MODELS]
+        with ThreadPoolExecutor(2) as pool:  # vLLM batches the two models' requests
+            ground = list(
+                pool.map(lambda m: grounding(settings, corpus, url, m, questions), MODELS)
+            )
         style, samples = fidelity(settings, corpus, url, heldout)
     return _report(trained, startup, speeds, ground, style, samples)
 
@@ -249,8 +263,11 @@ def _report(
             ("training examples / steps", f"{trained.get('examples')} / {trained.get('steps')}"),
             ("training time (twin persona train, data + base + LoRA)", f"{trained['wall_s']} s"),
             ("training peak RSS", f"{trained.get('peak_rss_mb')} MB"),
-            ("training loss first -> last", f"{trained.get('first_loss')} -> "
-             f"{trained.get('last_loss')}"),
+            ("learning rate (linear decay to a tenth)", f"{trained.get('learning_rate')}"),
+            ("prompt settings trained and served with", f"{trained.get('prompt')}"),
+            ("training loss, mean of the first -> last 10 steps",
+             f"{trained.get('first_loss')} -> {trained.get('last_loss')}"),
+            ("held-out loss, base -> adapter", _heldout(trained)),
             ("vLLM start-up (eager, base + LoRA)", f"{startup:.0f} s"),
             *[(f"{m}: time to first token / decode", f"{t:.2f} s / {s:.1f} tokens/s")
               for m, t, s in speeds],
@@ -274,6 +291,13 @@ def _report(
         f"## Persona model ({machine()})\n\n{cost}\n\n{grounding_table}\n\n{style_table}\n\n"
         f"Five held-out questions, raw replies (before the guard):\n\n{side}\n"
     )
+
+
+def _heldout(trained: dict[str, object]) -> str:
+    loss = trained.get("heldout_loss")
+    if not isinstance(loss, dict) or not loss:
+        return "not measured"
+    return f"{loss['base']} -> {loss['adapter']} ({loss['examples']} pairs)"
 
 
 def _one_line(text: str) -> str:

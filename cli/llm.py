@@ -63,6 +63,7 @@ def _llama_cpp(app: App, settings: ServeSettings) -> list[str]:
 
 def _vllm(app: App, settings: ServeSettings) -> tuple[list[str], dict[str, str]]:
     from persona.serve import VLLMServer, base_url, vllm_command, vllm_environment
+    from persona.training.train import prompt_mismatch
 
     home = app.settings.home / "persona"
     python = VLLMServer.default_python(settings.vllm_python)
@@ -80,6 +81,9 @@ def _vllm(app: App, settings: ServeSettings) -> tuple[list[str], dict[str, str]]
             raise click.ClickException(
                 f"no LoRA adapter at {adapter}: run `twin persona train`, or --adapter none"
             )
+        mismatch = prompt_mismatch(adapter, app.settings.answer)
+        if mismatch:
+            raise click.ClickException(mismatch)
     server = VLLMServer(python, base, adapter, app.settings.home / "vllm")
     url = base_url(settings)
     served = settings.adapter_name if adapter else settings.base_name

@@ -72,14 +72,27 @@ def convert(app: App, gguf: str, out: Path | None) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Adapter folder.")
 @click.option("--steps", type=click.IntRange(min=1), default=60, show_default=True)
 @click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=2e-4)
+@click.option("--threads", type=click.IntRange(min=0), default=0, help="CPU threads (0: all).")
 @click.option("--force", is_flag=True, help="Train even when the adapter is up to date.")
 @pass_app
 def train(
-    app: App, base: str, out: Path | None, steps: int, learning_rate: float, force: bool
+    app: App,
+    base: str,
+    out: Path | None,
+    steps: int,
+    learning_rate: float,
+    threads: int,
+    force: bool,
 ) -> None:
     """Fine-tune the persona LoRA adapter (resumes when interrupted; retrains on new documents)."""
     from persona.training.base import BaseModelError, ensure_base
-    from persona.training.train import TrainConfig, data_hash, read_record, train_adapter
+    from persona.training.train import (
+        TrainConfig,
+        data_hash,
+        prompt_settings,
+        read_record,
+        train_adapter,
+    )
 
     home = persona_dir(app)
     adapter = out or home / "adapter"
@@ -95,6 +108,7 @@ def train(
         and record["data_sha256"] == data_hash(train_file)
         and record["base"] == str(base_dir)
         and record["steps"] == steps
+        and record.get("learning_rate") == learning_rate
     )
     if current and not force:
         click.echo(f"{adapter} is up to date (corpus generation {report.generation})")
@@ -106,6 +120,9 @@ def train(
         steps=steps,
         learning_rate=learning_rate,
         corpus_generation=report.generation,
+        heldout=Path(report.files["heldout"]),
+        prompt=prompt_settings(app.settings.answer),
+        threads=threads,
     )
     result = _train_with_progress(config, train_adapter)
     click.echo(
@@ -113,6 +130,9 @@ def train(
         f"(resumed at {result.resumed_from}), loss {result.first_loss} -> {result.last_loss}, "
         f"{result.seconds:g} s, peak {result.peak_rss_mb} MB"
     )
+    if result.heldout_loss:
+        loss = result.heldout_loss
+        click.echo(f"held-out loss: base {loss['base']}, adapter {loss['adapter']}")
     click.echo(f"serve it: twin llm serve --backend vllm --adapter {adapter}")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from persona.answer import Answerer
 from persona.training.base import ensure_base
 from persona.training.dataset import build_dataset
-from persona.training.train import TrainConfig, read_record, train_adapter
+from persona.training.train import TrainConfig, prompt_settings, read_record, train_adapter
 from retrieval.corpus import Corpus
 
 TINY_DOCUMENTS = 6
@@ -35,6 +35,7 @@ def tiny_adapter(root: Path, base: Path, corpus: Corpus) -> Path:
             steps=TINY_STEPS,
             max_length=TINY_LENGTH,
             corpus_generation=report.generation,
+            prompt=prompt_settings(corpus.settings.answer),
         )
         train_adapter(config)
     return out

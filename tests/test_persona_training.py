@@ -123,7 +123,14 @@ def test_training_resumes_and_records_what_it_was_trained_on(
     assert (base / "config.json").is_file() and list(base.glob("*.safetensors"))
     out = tmp_path / "adapter"
     config = TrainConfig(
-        base, dataset / "train.jsonl", out, steps=4, max_length=384, checkpoint_every=2
+        base,
+        dataset / "train.jsonl",
+        out,
+        steps=4,
+        max_length=384,
+        checkpoint_every=2,
+        heldout=dataset / "heldout.jsonl",
+        heldout_examples=3,
     )
 
     def interrupt(step: int, loss: float) -> None:
@@ -137,6 +144,9 @@ def test_training_resumes_and_records_what_it_was_trained_on(
     assert result.resumed_from == 2 and result.steps == 4 and result.last_loss > 0
     record = read_record(out)
     assert record is not None and record["base"] == str(base)
+    held = record["heldout_loss"]  # the same pairs scored without and with the adapter
+    assert held["examples"] == 3 and held["base"] > 0 and held["adapter"] > 0
+    assert held["base"] != held["adapter"]
     adapter = json.loads((out / "adapter_config.json").read_text())
     assert adapter["r"] == 8 and set(adapter["target_modules"]) == {"q_proj", "v_proj"}
     assert (out / "adapter_model.safetensors").is_file() and not (out / "checkpoint").exists()

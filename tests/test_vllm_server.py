@@ -19,9 +19,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from helpers import free_port
 from persona_fixtures import converted_base, tiny_adapter
 
+from cli import main
 from persona.answer import Answerer
 from persona.llm import ChatModel, Message, OpenAIChat
 from persona.serve import VLLMServer, base_url, running_command, vllm_command, vllm_environment
@@ -74,6 +76,19 @@ def settings(sample_corpus: Corpus, vllm: tuple[str, subprocess.Popen[bytes]]) -
             "TWIN__PERSONA__EXAMPLE_COUNT": "2",
         },
     )
+
+
+def test_serve_refuses_an_adapter_trained_on_other_prompts(
+    sample_corpus: Corpus, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path_factory.getbasetemp()
+    base = converted_base(root)
+    adapter = tiny_adapter(root, base, sample_corpus)
+    monkeypatch.setenv("TWIN__ANSWER__CONTEXT_CHARS", "1500")
+    serve = ["llm", "serve", "--backend", "vllm", "--base", str(base), "--adapter", str(adapter)]
+    result = CliRunner().invoke(main, serve)
+    assert result.exit_code == 1
+    assert "trained on prompts built with answer.context_chars=3000 (now 1500)" in result.output
 
 
 def test_the_base_and_the_adapter_are_served(vllm: tuple[str, subprocess.Popen[bytes]]) -> None:
