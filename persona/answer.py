@@ -155,7 +155,8 @@ class Answerer:
         query = question
         try:
             thread_id = self.conversations.open(thread_id, user_id)
-            draft, query = self._draft(question, groups, thread_id, clock, emit)
+            with self.corpus.pinned():
+                draft, query = self._draft(question, groups, thread_id, clock, emit)
         except Exception:
             log.exception("answering %r failed", question)
             draft = _Draft(CANT_ANSWER, "none", notes=["internal error; see the log"])

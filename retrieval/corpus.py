@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -37,6 +39,7 @@ class Corpus:
         retrieval = settings.retrieval
         self.store = ChunkStore(client, retrieval.collection_prefix, retrieval.hnsw)
         self._audiences: tuple[int, list[str]] = (-1, [])
+        self._pinned = threading.local()  # this thread's generation, inside `pinned`
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -49,8 +52,24 @@ class Corpus:
 
     def generation(self) -> int:
         """Goes up whenever the live documents change, in this process or another."""
+        pinned = getattr(self._pinned, "generation", None)
+        if pinned is not None:
+            return int(pinned)
         with self.sessions() as session:
             return session.scalar(select(CorpusState.generation)) or 0
+
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Read the generation once for everything inside (one answer's checks): one query
+        instead of one per check, and every check sees the same corpus."""
+        if getattr(self._pinned, "generation", None) is not None:
+            yield
+            return
+        self._pinned.generation = self.generation()
+        try:
+            yield
+        finally:
+            self._pinned.generation = None
 
     @staticmethod
     def changed(session: Session) -> None:

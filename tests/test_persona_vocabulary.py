@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from helpers import memo, write
+from sqlalchemy import event
 
 from persona.answer import Answerer
 from persona.vocabulary import Vocabulary, Words, _known
@@ -64,3 +65,30 @@ def test_a_rare_word_weighs_more_than_one_in_every_document(corpus: Corpus, tmp_
     assert weights["silver"] > 2 * weights["harbor"]
     answer = answerer.answer("Why did Harbor buy so much silver?", "U", [])
     assert answer.citations[0].title == "Silver", answer.body
+
+
+def test_one_answer_reads_the_corpus_generation_once(corpus: Corpus, tmp_path: Path) -> None:
+    """Every check of one answer (audiences, words, dates, BM25) sees the same generation,
+    read with one query; the next answer reads it again, so a new document is seen at once."""
+    hiring = write(tmp_path / "h.md", memo("Hiring", "2026-02-01", "We are hiring in Denver."))
+    Ingestor(corpus, "admin").run([hiring])
+    answerer = Answerer(corpus.settings, corpus)
+    reads: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if "corpus_state" in statement and statement.lstrip().upper().startswith("SELECT"):
+            reads.append(statement)
+
+    engine = corpus.sessions.kw["bind"]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert answerer.answer("Why are we hiring in Denver?", "U", []).mode == "quotes"
+        assert len(reads) == 1
+        text = "Our Lisbon office opens in May with twelve engineers."
+        Ingestor(corpus, "admin").run(
+            [write(tmp_path / "l.md", memo("Lisbon", "2026-03-01", text))]
+        )
+        answer = answerer.answer("When does the Lisbon office open?", "U", [])
+        assert [c.title for c in answer.citations] == ["Lisbon"], answer.body
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
