@@ -20,6 +20,7 @@ from bench.common import letter_chunks
 from retrieval.corpus import Corpus
 from retrieval.embeddings import pack
 from retrieval.store import ChunkStore
+from twin.injection import SCREENING, injection_free
 from twin.models import ChunkSentences, Document
 from twin.text import chunk_sentences
 
@@ -33,6 +34,11 @@ class Seeds:
     texts: list[str]
     vectors: np.ndarray
     sentences: dict[str, dict[str, object]]  # text -> its sentence_row fields, when wanted
+    clean: list[bool]  # injection_free, as ingest finds it
+
+    def metadata(self, pick: int) -> dict[str, object]:
+        """What ingest stores beside a chunk of this seed's text, besides its place."""
+        return {"screened": SCREENING} if self.clean[pick] else {}
 
 
 def make_seeds(corpus: Corpus, files: int = 8, with_sentences: bool = False) -> Seeds:
@@ -46,7 +52,7 @@ def make_seeds(corpus: Corpus, files: int = 8, with_sentences: bool = False) -> 
         for text, sentences in split.items():
             packed = pack(np.stack([encoded[s] for s in sentences]))
             rows[text] = {"sentences": sentences, "vectors": packed}
-    return Seeds(texts, vectors, rows)
+    return Seeds(texts, vectors, rows, [injection_free(t, "memo") for t in texts])
 
 
 def fill(
@@ -68,8 +74,8 @@ def fill(
         chunk_ids = [f"filler-{i}" for i in ids]
         doc_ids = [first + i // PER_DOC for i in ids]
         metas = [
-            {"doc_id": d, "version": 1, "audience": audiences[i // PER_DOC]}
-            for i, d in zip(ids, doc_ids, strict=True)
+            {"doc_id": d, "version": 1, "audience": audiences[i // PER_DOC], **seeds.metadata(p)}
+            for i, d, p in zip(ids, doc_ids, picks, strict=True)
         ]
         if flat is not None:
             flat.add("all", chunk_ids, vectors.tolist(), texts, metas)

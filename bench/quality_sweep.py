@@ -4,7 +4,9 @@ corpus at once (never the held-out third), for each combination of the values gi
     python -m bench.quality_sweep --home DIR lexical_weight=0,0.3,0.5 lexical_candidates=0,40
 
 A value is kept only if it helps on all corpora together; one that helps one corpus and hurts
-another is not a win. Uses the corpora ingested by bench.quality_bench under the same --home.
+another is not a win. Uses the corpora ingested by bench.quality_bench under the same --home;
+`--sentences` ingests them with their sentences' embeddings (what `sentence_weight` needs) and
+wants a home of its own.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from retrieval.corpus import Corpus
 from retrieval.search import Hit, search
 
 
-def sweep(home: Path, grid: dict[str, list[float]], only: list[str] | None = None) -> str:
+def sweep(
+    home: Path, grid: dict[str, list[float]], only: list[str] | None = None, sentences: bool = False
+) -> str:
     sets = [s for s in all_sets() if not only or s.name in only]
-    corpora = [(s, ingest(s, home)) for s in sets]
+    corpora = [(s, ingest(s, home, sentences)) for s in sets]
     rows = []
     for values in itertools.product(*grid.values()):
         row: list[object] = [", ".join(f"{k}={v:g}" for k, v in zip(grid, values, strict=True))]
@@ -51,13 +55,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.quality_sweep")
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--only", default="", help="comma-separated: sample,berkshire,qmsum")
+    parser.add_argument("--sentences", action="store_true", help="ingest sentence embeddings")
     parser.add_argument("values", nargs="+", help="key=v1,v2,... (retrieval settings)")
     args = parser.parse_args(argv)
     grid = {}
     for item in args.values:
         key, _, values = item.partition("=")
         grid[key] = [float(v) for v in values.split(",")]
-    print(sweep(args.home, grid, [n for n in args.only.split(",") if n]))
+    print(sweep(args.home, grid, [n for n in args.only.split(",") if n], args.sentences))
 
 
 if __name__ == "__main__":

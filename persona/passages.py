@@ -1,7 +1,8 @@
 """Passages: the retrieved chunks an answer may use, numbered, with the CEO's own sentences.
 
 Passages are data. Sentences that read like instructions to an AI are dropped from them before
-they reach a prompt, a quote or the guard (see persona.safety.screen).
+they reach a prompt, a quote or the guard (twin.injection): ingest screened every chunk, so
+only a chunk it did not find clean by today's rules is screened here.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from persona.safety import screen
 from persona.text import is_speaker
 from retrieval.search import Hit
+from twin.injection import screen
 from twin.text import sentences, speaker_lines
 
 
@@ -41,7 +42,7 @@ def build_passages(hits: Iterable[Hit], speakers: list[str]) -> list[Passage]:
 def _passage(n: int, hit: Hit, speakers: list[str]) -> Passage:
     if hit.kind == "meeting":
         return _meeting_passage(n, hit, speakers)
-    kept, removed = _split_injections(sentences(hit.text))
+    kept, removed = _split_injections(sentences(hit.text), hit)
     return Passage(n, hit, own=kept, text=" ".join(kept), removed=removed)
 
 
@@ -50,7 +51,7 @@ def _meeting_passage(n: int, hit: Hit, speakers: list[str]) -> Passage:
     lines: list[str] = []
     removed: list[str] = []
     for speaker, text in speaker_lines(hit.text):
-        kept, dropped = _split_injections(sentences(text))
+        kept, dropped = _split_injections(sentences(text), hit)
         removed.extend(dropped)
         if not kept:
             continue
@@ -60,5 +61,5 @@ def _meeting_passage(n: int, hit: Hit, speakers: list[str]) -> Passage:
     return Passage(n, hit, own=own, text="\n".join(lines), removed=removed)
 
 
-def _split_injections(items: list[str]) -> tuple[list[str], list[str]]:
-    return screen(items)
+def _split_injections(items: list[str], hit: Hit) -> tuple[list[str], list[str]]:
+    return (items, []) if hit.screened else screen(items)

@@ -2,7 +2,7 @@
 
 Topics come from config (policy.topics): keywords match whole words in any case (plurals and
 -ed/-ing forms too), patterns are regular expressions; both see the text without invisible
-characters, homoglyphs or accents (persona.normalize). An optional LLM classifier adds topics
+characters, homoglyphs or accents (twin.normalize). An optional LLM classifier adds topics
 the keywords miss; if it cannot answer, the answer waits for approval (fail closed).
 """
 
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from persona.llm import ChatModel, LLMError, Message
-from persona.normalize import for_screening
+from twin.normalize import for_screening
 from twin.sections.persona import PolicySettings, Topic
 
 __all__ = ["Policy", "Review"]

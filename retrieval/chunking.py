@@ -15,6 +15,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from retrieval.loaders import LoadedDocument, Turn
 from retrieval.sections import blocks
+from twin.injection import SCREENING, injection_free
 
 
 @dataclass
@@ -92,9 +93,10 @@ def _chunk_of(group: list[Turn]) -> Chunk:
 
 
 def chunk_metadata(
-    doc_id: int, version: int, audience: str, index: int, chunk: Chunk
+    doc_id: int, version: int, audience: str, index: int, chunk: Chunk, kind: str
 ) -> dict[str, Any]:
-    """What the chunk store keeps beside a chunk's text (chunk_from_metadata reads it back)."""
+    """What the chunk store keeps beside a chunk's text (chunk_from_metadata reads it back),
+    with the fingerprint of the injection screening it passed, if it did."""
     meta: dict[str, Any] = {
         "doc_id": doc_id,
         "version": version,
@@ -105,6 +107,7 @@ def chunk_metadata(
         "end": chunk.end,
         "section": chunk.section,
         "table": chunk.table or None,
+        "screened": SCREENING if injection_free(chunk.text, kind) else None,
     }
     return {key: value for key, value in meta.items() if value is not None}
 

@@ -249,7 +249,7 @@ class Ingestor:
         version = (old.version if old else 0) + 1
         ids = [f"{doc_id}-v{version}-{i}" for i in range(len(pending.chunks))]
         metadatas = [
-            chunk_metadata(doc_id, version, pending.audience, i, c)
+            chunk_metadata(doc_id, version, pending.audience, i, c, pending.doc.kind)
             for i, c in enumerate(pending.chunks)
         ]
         texts = [c.text for c in pending.chunks]

@@ -254,7 +254,8 @@ def _store_document(
     if not _store_sentences(corpus, doc, ids, split, known):
         return  # removed or replaced meanwhile: the partition's catch-up sees to it
     metadatas = [
-        chunk_metadata(doc.id, doc.version, doc.audience, i, c) for i, c in enumerate(chunks)
+        chunk_metadata(doc.id, doc.version, doc.audience, i, c, doc.kind)
+        for i, c in enumerate(chunks)
     ]
     corpus.store.add(doc.audience, ids, embeddings, [c.text for c in chunks], metadatas, staging)
     doc.chunk_count = len(chunks)

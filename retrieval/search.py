@@ -28,6 +28,7 @@ from retrieval.framing import topic
 from retrieval.lexical import LexicalScores
 from retrieval.store import StoredChunk
 from retrieval.terms import STOPWORDS, WORD, terms
+from twin.injection import SCREENING
 from twin.models import Document
 from twin.sections.retrieval import RetrievalSettings
 
@@ -48,9 +49,11 @@ class Hit:
     date_precision: str | None = None  # "day", "month" or "year" (retrieval.dates.describe)
     section: str | None = None  # heading of the chunk's section in a long document
     table: bool = False  # the chunk is rows of a table or figures, not prose
+    screened: bool = False  # ingest found nothing to screen out by today's rules (twin.injection)
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
+        del data["screened"]
         if self.kind != "meeting":
             del data["speaker"]
         return data
@@ -220,4 +223,5 @@ def _hit(chunk: StoredChunk, doc: Document, score: float) -> Hit:
         date_precision=doc.date_precision if doc.date else None,
         section=str(chunk.metadata["section"]) if chunk.metadata.get("section") else None,
         table=bool(chunk.metadata.get("table")),
+        screened=chunk.metadata.get("screened") == SCREENING,
     )

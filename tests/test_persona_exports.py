@@ -11,7 +11,7 @@ MODULES = [
     "persona.evidence", "persona.examples", "persona.guard", "persona.llm", "persona.policy",
     "persona.prompt", "persona.quotes", "persona.safety", "persona.serve", "persona.streaming",
     "persona.text",
-    "persona.vocabulary",
+    "persona.vocabulary", "twin.injection",
 ]  # fmt: skip
 
 

@@ -10,9 +10,10 @@ from helpers import memo, write
 
 from persona.answer import Answerer
 from persona.llm import ScriptedChat
-from persona.safety import check_question, looks_like_injection
+from persona.safety import check_question
 from retrieval.corpus import Corpus
 from retrieval.ingest import Ingestor
+from twin.injection import looks_like_injection
 from twin.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
