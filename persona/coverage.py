@@ -84,6 +84,16 @@ class Span:
         if self.last is None or end > self.last:
             self.last, self.latest = end, _month_or_year(when, precision)
 
+    def merge(self, other: Span) -> None:
+        """Count the documents `other` counted."""
+        for kind, count in other.kinds.items():
+            self.kinds[kind] = self.kinds.get(kind, 0) + count
+        self.years |= other.years
+        if other.first and (self.first is None or other.first < self.first):
+            self.first, self.earliest = other.first, other.earliest
+        if other.last and (self.last is None or other.last > self.last):
+            self.last, self.latest = other.last, other.latest
+
     @property
     def main_kind(self) -> str:
         return max(self.kinds, key=lambda k: self.kinds[k]) if self.kinds else "memo"
@@ -106,25 +116,33 @@ class Coverage:
         self.corpus = corpus
         self.vocabulary = vocabulary
         self.kind_words = kind_words or {}
-        self._rows: tuple[int, list[tuple[str, str, date | None, str | None]]] = (-1, [])
+        self._spans: tuple[int, dict[str, Span]] = (-1, {})  # per audience, per generation
 
     def word(self, kind: str) -> str:
         return self.kind_words.get(kind, kind)
 
     def span(self, groups: list[str]) -> Span:
         generation = self.corpus.generation()
-        if self._rows[0] != generation:
-            query = select(
-                Document.audience, Document.kind, Document.date, Document.date_precision
-            ).where(Document.version > 0)
-            with self.corpus.sessions() as session:
-                self._rows = (generation, [tuple(row) for row in session.execute(query)])  # type: ignore[misc]
+        if self._spans[0] != generation:
+            self._spans = (generation, self._read_spans())
         span = Span()
         readable = set(groups)
-        for audience, kind, when, precision in self._rows[1]:
+        for audience, part in self._spans[1].items():
             if can_read(audience, readable):
-                span.add(when, precision, kind)
+                span.merge(part)
         return span
+
+    def _read_spans(self) -> dict[str, Span]:
+        """One span per audience: an answer merges the few its asker may read, however many
+        documents there are."""
+        query = select(
+            Document.audience, Document.kind, Document.date, Document.date_precision
+        ).where(Document.version > 0)
+        spans: dict[str, Span] = {}
+        with self.corpus.sessions() as session:
+            for audience, kind, when, precision in session.execute(query):
+                spans.setdefault(audience, Span()).add(when, precision, kind)
+        return spans
 
     def gap(
         self, query: str, groups: list[str], evidence: Evidence | None, settings: AnswerSettings

@@ -9,6 +9,7 @@ states a number the passages never mention is unsupported whatever its similarit
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -51,8 +52,16 @@ class Support:
         self.vectors = embedder.encode(self.sentences) if self.sentences else np.zeros((0, 0))
         self.terms = {p.n: terms(" ".join(p.own)) for p in passages}
         self.known = " ".join(f"{p.label} {p.text}" for p in passages)
-        self.numbers = numbers_in(self.known)
-        self.claims = Known.of(self.known)
+
+    # Only generated sentences are checked for numbers and changed claims: a quote-mode answer
+    # (the CEO's own sentences) never reads these.
+    @cached_property
+    def numbers(self) -> set[str]:
+        return numbers_in(self.known)
+
+    @cached_property
+    def claims(self) -> Known:
+        return Known.of(self.known)
 
     def check(self, sentence: str) -> Check:
         return self.check_many([sentence])[0]

@@ -3,13 +3,14 @@ answered. Real embedding model, real Chroma, a small corpus of dated and undated
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 from helpers import memo, write
 
 from persona.answer import Answerer
-from persona.coverage import key_names
+from persona.coverage import Span, key_names
 from persona.results import Answer
 from persona.vocabulary import Vocabulary
 from retrieval.corpus import Corpus
@@ -101,6 +102,26 @@ def test_the_newest_memo_counts_only_among_those_the_asker_may_read(
     assert len(answerer.coverage.span(["exec"]).years) == 2
     assert answerer.coverage.span([]).kinds == {"memo": 4}
     assert answerer.coverage.span(["exec"]).kinds == {"memo": 5}
+
+
+def test_spans_of_several_audiences_merge_as_if_counted_together() -> None:
+    docs = [
+        ("all", date(2021, 1, 1), "year", "memo"),
+        ("exec", date(1977, 3, 1), "day", "meeting"),
+        ("all", date(2019, 5, 2), "day", "memo"),
+        ("exec", date(2022, 7, 1), "month", "memo"),
+        ("all", None, None, "memo"),
+    ]
+    together, parts = Span(), {"all": Span(), "exec": Span()}
+    for audience, when, precision, kind in docs:
+        together.add(when, precision, kind)
+        parts[audience].add(when, precision, kind)
+    merged = Span()
+    for part in parts.values():
+        merged.merge(part)
+    assert merged == together
+    assert (merged.earliest, merged.latest) == ("March 1977", "July 2022")
+    assert merged.kinds == {"memo": 4, "meeting": 1}
 
 
 def test_a_year_before_the_oldest_memo_is_refused_unless_a_memo_mentions_it(
