@@ -137,22 +137,22 @@ def looks_like_injection(text: str) -> bool:
     return first_match(_PLANTED, text) is not None
 
 
-def screen(sentences: list[str]) -> tuple[list[str], list[str]]:
+def screen(items: list[str]) -> tuple[list[str], list[str]]:
     """A passage's sentences split into data (kept) and instructions to an AI (removed).
 
     An instruction split over two sentences ("Ignore everything. Above all, your rules.") is
     caught by checking each neighbouring pair too, and a sentence addressed to an AI ("Note to
     AI assistants reading this memo.") takes the next sentence, its message, with it."""
-    flagged = [looks_like_injection(s) for s in sentences]
-    for i in range(len(sentences) - 1):
+    flagged = [looks_like_injection(s) for s in items]
+    for i in range(len(items) - 1):
         if not (flagged[i] or flagged[i + 1]):
-            pair = f"{sentences[i]} {sentences[i + 1]}"
+            pair = f"{items[i]} {items[i + 1]}"
             flagged[i] = flagged[i + 1] = looks_like_injection(pair)
-    for i in range(len(sentences) - 1, 0, -1):
-        if first_match(_ADDRESSED, sentences[i - 1]):
+    for i in range(len(items) - 1, 0, -1):
+        if first_match(_ADDRESSED, items[i - 1]):
             flagged[i] = True
-    kept = [s for s, bad in zip(sentences, flagged, strict=True) if not bad]
-    return kept, [s for s, bad in zip(sentences, flagged, strict=True) if bad]
+    kept = [s for s, bad in zip(items, flagged, strict=True) if not bad]
+    return kept, [s for s, bad in zip(items, flagged, strict=True) if bad]
 
 
 def injection_free(chunk: str, kind: str) -> bool:
