@@ -214,16 +214,18 @@ def direct_declines(
     if it had passed the evidence floor: how often does the model itself decline?"""
     prompts = [_pipeline_prompt(settings, corpus, q, floor=False) for q in questions]
     prompts = [p for p in prompts if p]  # no passage at all: nothing to put to a model
-    rows: list[list[object]] = []
-    for model in MODELS:
+
+    def declined(model: str) -> list[object]:
         replies: list[str] = []
         client = _client(settings, url, model, replies)
         for prompt in prompts:
             with suppress(LLMError):  # cut off at MAX_TOKENS: Replies keeps what came
                 for _ in client.stream(prompt, MAX_TOKENS):
                     pass
-        rows.append([model, f"{sum(map(declines, replies))} / {len(replies)} with passages"])
-    return rows
+        return [model, f"{sum(map(declines, replies))} / {len(replies)} with passages"]
+
+    with ThreadPoolExecutor(2) as pool:  # vLLM batches the two models' requests
+        return list(pool.map(declined, MODELS))
 
 
 def _client(settings: Settings, url: str, model: str, kept: list[str]) -> ChatModel:
