@@ -307,10 +307,17 @@ def _measure(home: Path, steps: int, questions: int, fresh: bool) -> str:
             ground = list(
                 pool.map(lambda m: grounding(settings, corpus, url, m, questions), MODELS)
             )
+        _progress(speeds, [g.row for g in ground], refusal_rows(ground))
+        style, samples = fidelity(settings, corpus, url, heldout)
+        _progress(style)
         unanswerable = [str(q) for q in yaml.safe_load(QUESTIONS.read_text())["unanswerable"]]
         direct = direct_declines(settings, corpus, url, unanswerable)
-        style, samples = fidelity(settings, corpus, url, heldout)
     return _report(trained, startup, speeds, ground, style, samples) + _refusals(ground, direct)
+
+
+def _progress(*results: object) -> None:
+    """Each step's numbers as soon as they are known (a long run may be stopped)."""
+    print(time.strftime("%H:%M:%S"), *results, file=sys.stderr, flush=True)
 
 
 def _pipeline_prompt(
