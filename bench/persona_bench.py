@@ -25,9 +25,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,8 +38,10 @@ import yaml
 from bench.common import CORPORA, ROOT, letter_files, machine, table
 from bench.stylometry import Delta
 from persona.answer import Answer, Answerer
-from persona.llm import ChatModel, Message, OpenAIChat
+from persona.llm import ChatModel, LLMError, Message, OpenAIChat
+from persona.prompt import answer_messages
 from persona.serve import VLLMServer, base_url, running_command, vllm_command, vllm_environment
+from persona.text import declines
 from persona.training.dataset import ceo_text, is_heldout, read_examples
 from persona.training.train import prompt_mismatch, read_record
 from retrieval.corpus import Corpus
@@ -133,25 +136,96 @@ def ask(answerer: Answerer, questions: list[str]) -> list[Answer]:
     return [answerer.answer(q, "U_EMPLOYEE", []) for q in questions]
 
 
-def grounding(settings: Settings, corpus: Corpus, url: str, model: str, n: int) -> list[object]:
+def ask_keeping(
+    answerer: Answerer, kept: list[str], questions: list[str]
+) -> list[tuple[Answer, str | None]]:
+    """Each answer with the model's raw reply to it (None: the pipeline never asked the model)."""
+    answered = []
+    for question in questions:
+        before = len(kept)
+        answer = answerer.answer(question, "U_EMPLOYEE", [])
+        answered.append((answer, kept[-1] if len(kept) > before else None))
+    return answered
+
+
+def grounding(settings: Settings, corpus: Corpus, url: str, model: str, n: int) -> Grounding:
     data = yaml.safe_load(QUESTIONS.read_text())
     public = [q for q in data["questions"] if not q.get("groups")]
     chosen = public[:: max(1, len(public) // n)][:n]
     unanswerable = [str(q) for q in data["unanswerable"]]
-    answerer = Answerer(settings, corpus, _client(settings, url, model, []))
-    answered = ask(answerer, [str(q["q"]) for q in chosen])
-    llm = [a for a in answered if a.mode == "llm"]
-    cited = sum(
+    kept: list[str] = []
+    answerer = Answerer(settings, corpus, _client(settings, url, model, kept))
+    answered = ask_keeping(answerer, kept, [str(q["q"]) for q in chosen])
+    llm = [a for a, _ in answered if a.mode == "llm"]
+    cites = [
         any(c.source.endswith(str(q["expected"])) for c in a.citations)
-        for q, a in zip(chosen, answered, strict=True)
-    )
-    refused = sum(a.mode == "none" for a in ask(answerer, unanswerable))
-    return [
+        for q, (a, _) in zip(chosen, answered, strict=True)
+    ]
+    cited = sum(cites)
+    refusals = ask_keeping(answerer, kept, unanswerable)
+    refused = sum(a.mode == "none" for a, _ in refusals)
+    row: list[object] = [
         model,
         f"{len(llm)} / {len(answered)}",
         f"{cited} / {len(answered)}",
         f"{refused} / {len(unanswerable)}",
     ]
+    return Grounding(row, answered, cites, list(zip(unanswerable, refusals, strict=True)))
+
+
+@dataclass
+class Grounding:
+    row: list[object]
+    answered: list[tuple[Answer, str | None]]  # the labelled questions: answer, raw reply
+    cites: list[bool]  # each labelled answer cites its expected document
+    unanswerable: list[tuple[str, tuple[Answer, str | None]]]
+
+
+def refusal_rows(ground: list[Grounding]) -> list[list[object]]:
+    """Per model: unanswerable questions that reached the model, its own declines among them and
+    what the pipeline answered to those; its declines on the answerable questions, how many of
+    those ended in quotes and how many of those quote answers cite the expected document."""
+    rows: list[list[object]] = []
+    for model, g in zip(MODELS, ground, strict=True):
+        reached = [(a, r) for _, (a, r) in g.unanswerable if r is not None]
+        declined = Counter(a.mode for a, r in reached if declines(r))
+        false = [
+            (a, cites)
+            for (a, r), cites in zip(g.answered, g.cites, strict=True)
+            if r is not None and declines(r)
+        ]
+        quoted = [cites for a, cites in false if a.mode == "quotes"]
+        asked = sum(r is not None for _, r in g.answered)
+        rows.append([
+            model,
+            f"{len(reached)} / {len(g.unanswerable)}",
+            f"{declined.total()} / {len(reached)}",
+            ", ".join(f"{mode} {count}" for mode, count in declined.items()) or "-",
+            f"{len(false)} / {asked}",
+            f"{len(quoted)} ({sum(quoted)})",
+        ])  # fmt: skip
+    return rows
+
+
+def direct_declines(
+    settings: Settings, corpus: Corpus, url: str, questions: list[str]
+) -> list[list[object]]:
+    """Every unanswerable question put to each model with the passages retrieved for it, as
+    if it had passed the evidence floor: how often does the model itself decline?"""
+    prompts = [_pipeline_prompt(settings, corpus, q, floor=False) for q in questions]
+    prompts = [p for p in prompts if p]  # no passage at all: nothing to put to a model
+
+    def declined(model: str) -> list[object]:
+        replies: list[str] = []
+        client = _client(settings, url, model, replies)
+        for prompt in prompts:
+            with suppress(LLMError):  # cut off at MAX_TOKENS: Replies keeps what came
+                for _ in client.stream(prompt, MAX_TOKENS):
+                    pass
+        return [model, f"{sum(map(declines, replies))} / {len(replies)} with passages"]
+
+    with ThreadPoolExecutor(2) as pool:  # vLLM batches the two models' requests
+        return list(pool.map(declined, MODELS))
 
 
 def _client(settings: Settings, url: str, model: str, kept: list[str]) -> ChatModel:
@@ -233,11 +307,24 @@ def _measure(home: Path, steps: int, questions: int, fresh: bool) -> str:
             ground = list(
                 pool.map(lambda m: grounding(settings, corpus, url, m, questions), MODELS)
             )
+        _progress(speeds, [g.row for g in ground], refusal_rows(ground))
         style, samples = fidelity(settings, corpus, url, heldout)
-    return _report(trained, startup, speeds, ground, style, samples)
+        _progress(style)
+        unanswerable = [str(q) for q in yaml.safe_load(QUESTIONS.read_text())["unanswerable"]]
+        direct = direct_declines(settings, corpus, url, unanswerable)
+    return _report(trained, startup, speeds, ground, style, samples) + _refusals(ground, direct)
 
 
-def _pipeline_prompt(settings: Settings, corpus: Corpus, question: str) -> list[Message]:
+def _progress(*results: object) -> None:
+    """Each step's numbers as soon as they are known (a long run may be stopped)."""
+    print(time.strftime("%H:%M:%S"), *results, file=sys.stderr, flush=True)
+
+
+def _pipeline_prompt(
+    settings: Settings, corpus: Corpus, question: str, floor: bool = True
+) -> list[Message]:
+    """The messages the pipeline sends for `question`; `floor=False`: with the passages retrieved
+    for it even when the pipeline would decline before asking a model."""
     kept: list[Message] = []
 
     class Capture(ChatModel):
@@ -245,7 +332,14 @@ def _pipeline_prompt(settings: Settings, corpus: Corpus, question: str) -> list[
             kept.extend(messages)
             yield "."
 
-    Answerer(settings, corpus, Capture()).answer(question, "U_EMPLOYEE", [])
+    answerer = Answerer(settings, corpus, Capture())
+    if not floor:
+        passages = answerer._retrieve(question, [])
+        if not passages:
+            return []
+        system = answerer.system
+        return answer_messages(system, passages, question, [], settings.answer.context_chars)
+    answerer.answer(question, "U_EMPLOYEE", [])
     return kept or [Message("user", question)]
 
 
@@ -253,7 +347,7 @@ def _report(
     trained: dict[str, object],
     startup: float,
     speeds: list[tuple[str, float, float]],
-    ground: list[list[object]],
+    ground: list[Grounding],
     style: list[list[object]],
     samples: list[tuple[str, str, str, str]],
 ) -> str:
@@ -276,7 +370,7 @@ def _report(
     grounding_table = table(
         ["model", "LLM answers kept by the guard", "cites the expected document",
          "refused unanswerable"],
-        ground,
+        [g.row for g in ground],
     )  # fmt: skip
     style_table = table(
         ["answers from", "words", "Delta to CEO held-out", "Delta to Buffett",
@@ -290,6 +384,33 @@ def _report(
     return (
         f"## Persona model ({machine()})\n\n{cost}\n\n{grounding_table}\n\n{style_table}\n\n"
         f"Five held-out questions, raw replies (before the guard):\n\n{side}\n"
+    )
+
+
+def _refusals(ground: list[Grounding], direct: list[list[object]]) -> str:
+    reached = table(
+        ["model", "unanswerable reaching the model", "its reply declines",
+         "the pipeline's answer to those declines", "declines on answerable questions",
+         "of those, answered in quotes (citing the expected document)"],
+        refusal_rows(ground),
+    )  # fmt: skip
+    asked = table(["model", "declines, every unanswerable asked past the floor"], direct)
+    replies = "\n".join(
+        f"- {model}, {q!r} -> {a.mode}: {_one_line(r)}"
+        for model, g in zip(MODELS, ground, strict=True)
+        for q, (a, r) in g.unanswerable
+        if r is not None
+    )
+    false = "\n".join(
+        f"- {model} -> {a.mode}: {_one_line(r)}"
+        for model, g in zip(MODELS, ground, strict=True)
+        for a, r in g.answered
+        if r is not None and declines(r)
+    )
+    return (
+        f"\n### Refusals\n\n{reached}\n\n{asked}\n\nUnanswerable questions that reached a "
+        f"model (raw reply):\n\n{replies or '(none)'}\n\nDeclines on answerable questions:\n\n"
+        f"{false or '(none)'}\n"
     )
 
 

@@ -33,6 +33,7 @@ from persona.quotes import change_note, choose_quotes, compose
 from persona.results import Answer, Citation
 from persona.safety import check_question, refusal_text
 from persona.streaming import Emitter, GuardedStream, TokenCallback
+from persona.text import declines
 from persona.vocabulary import Vocabulary
 from retrieval.corpus import Corpus
 from retrieval.embeddings import CachedEmbedder
@@ -196,7 +197,7 @@ class Answerer:
         if gap or evidence is None:
             draft = self._nothing(question, gap or Gap("nothing relevant retrieved"), groups)
         else:
-            draft = self._compose(question, evidence, history, emit)
+            draft = self._compose(question, evidence, history, emit, groups)
         draft.flags += flags
         return draft, query
 
@@ -246,6 +247,7 @@ class Answerer:
         evidence: Evidence,
         history: list[Turn],
         emit: TokenCallback,
+        groups: list[str],
     ) -> _Draft:
         passages, support, scores = evidence.passages, evidence.support, evidence.scores
         preambles = {
@@ -258,6 +260,10 @@ class Answerer:
             draft = self._generate(question, passages, history, support, emit)
             if draft.mode == "llm":
                 return self._with_change(draft, note)
+            if draft.mode == "declined":
+                declined = self._nothing(question, Gap(draft.notes[-1]), groups)
+                declined.notes, declined.llm_ms = draft.notes, draft.llm_ms
+                return declined
             fallback = self._quotes(evidence, note)
             fallback.notes, fallback.llm_ms = draft.notes, draft.llm_ms
             return fallback
@@ -291,8 +297,10 @@ class Answerer:
         pieces = _Waited(self.llm.stream(messages, self.settings.llm.max_tokens))
         notes: list[str] = []
         cut_off = False
+        reply = ""
         try:
             for piece in pieces:
+                reply += piece
                 if stream.feed(piece):
                     break
         except LLMError as exc:
@@ -302,6 +310,11 @@ class Answerer:
         llm_ms = round(pieces.seconds * 1000)
         kept, judged = len(stream.kept), stream.judged
         if not kept or kept / max(judged, 1) < cfg.guard.min_kept:
+            if declines(reply):
+                # As the prompt asks when the passages do not answer: quoting them anyway
+                # would answer a question the model found unanswered.
+                notes.append(f"llm: the model declined (the guard kept {kept} of {judged})")
+                return _Draft("", "declined", notes=notes, llm_ms=llm_ms)
             notes.append(f"guard: kept {kept} of {judged} generated sentences; answering in quotes")
             return _Draft(stream.text, "quotes", notes=notes, llm_ms=llm_ms)
         return _Draft(

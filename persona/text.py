@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from retrieval.search import STOPWORDS, WORD, terms
 
-__all__ = ["key_terms", "terms"]
+__all__ = ["declines", "key_terms", "terms"]
 
 # Words of a question that do not name its topic (kept out of key terms).
 _QUESTION_WORDS_TEXT = """
@@ -35,3 +36,20 @@ def is_speaker(speaker: str | None, names: Iterable[str]) -> bool:
 
 def word_count(text: str) -> int:
     return len(text.split())
+
+
+_A = "['\u2019]"  # a straight or a curly apostrophe
+# The model's own "I haven't spoken about that" (the system prompt asks for it when the passages
+# do not answer); "I haven't said we'd cut jobs" is a position, so "said" needs "anything".
+DECLINE = re.compile(
+    rf"\bI (?:haven{_A}t|have not|have never)(?: ever)? (?:spoken|talked|written|addressed|"
+    rf"covered|mentioned|discussed|said anything)\b"
+    rf"|\bI don{_A}t have (?:any )?(?:information|details)\b"
+    rf"|\bpassages? (?:do not|don{_A}t|does not|doesn{_A}t) (?:answer|say|mention|cover)",
+    re.IGNORECASE,
+)
+
+
+def declines(reply: str) -> bool:
+    """True when a model's reply says it has nothing on the question."""
+    return DECLINE.search(reply) is not None

@@ -240,6 +240,34 @@ def test_too_little_support_falls_back_to_quotes(
     assert any(n.startswith("guard:") for n in answer.notes)
 
 
+def test_a_model_that_says_it_has_nothing_on_the_question_is_a_refusal(
+    twin_settings: Settings, sample_corpus: Corpus
+) -> None:
+    """The prompt asks the model to say she hasn't spoken about a question the passages do not
+    answer: the twin then declines, rather than quoting the passages the model found wanting."""
+    question = "Is there a dress code on anchor days?"  # retrieves anchor-day passages
+    llm = ScriptedChat("I haven\u2019t spoken about a dress code for anchor days [1].")
+    answer = Answerer(twin_settings, sample_corpus, llm).answer(question, "U_TEST", [])
+    assert llm.calls, "the question must pass the evidence floor and reach the model"
+    assert answer.mode == "none" and not answer.citations
+    assert answer.body.startswith("I haven't spoken about that") and "ask" in answer.body
+    assert any("the model declined" in n for n in answer.notes)
+
+
+def test_a_decline_beside_a_supported_answer_leaves_the_answer(
+    twin_settings: Settings, sample_corpus: Corpus
+) -> None:
+    llm = ScriptedChat(
+        "Every parent at Tidewater gets 20 weeks of fully paid parental leave [1]. "
+        "I haven't spoken about a baby bonus."
+    )
+    answer = Answerer(twin_settings, sample_corpus, llm).answer(
+        "How long is parental leave?", "U_TEST", []
+    )
+    assert answer.mode == "llm" and "20 weeks" in answer.body
+    assert "haven't spoken" not in answer.body
+
+
 def test_a_failing_llm_gets_the_user_a_polite_answer(
     twin_settings: Settings, sample_corpus: Corpus
 ) -> None:
