@@ -12,6 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# The CPU build of torch first, so sentence-transformers never pulls the multi-GB CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
+	# llama.cpp for AVX2, not -march=native: its AMX kernels die with a general protection fault
+	# on VMs whose CPU reports AMX that the kernel does not enable (these machines).
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" \
+	  $(BIN)/pip install -q --no-cache-dir 'llama-cpp-python[server]>=0.3'
 	$(BIN)/pip install -q -e '.[dev,piper,llm,c2pa,avatar,train]'
 	touch $(STAMP)
 

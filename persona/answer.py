@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -34,6 +33,7 @@ from persona.results import Answer, Citation
 from persona.safety import check_question, refusal_text
 from persona.streaming import Emitter, GuardedStream, TokenCallback
 from persona.text import declines
+from persona.timing import Clock, Waited
 from persona.vocabulary import Vocabulary
 from retrieval.corpus import Corpus
 from retrieval.embeddings import CachedEmbedder
@@ -62,39 +62,6 @@ class _Draft:
     notes: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     llm_ms: int = 0
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.start = self.last = time.perf_counter()
-        self.laps: dict[str, int] = {}
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.laps[name] = round((now - self.last) * 1000)
-        self.last = now
-
-    def total(self) -> int:
-        return round((time.perf_counter() - self.start) * 1000)
-
-
-class _Waited:
-    """Iterates the LLM's stream, adding up the time spent waiting for it (the rest of an
-    answer's time, the guard included, is the pipeline's own)."""
-
-    def __init__(self, pieces: Iterable[str]) -> None:
-        self.pieces = iter(pieces)
-        self.seconds = 0.0
-
-    def __iter__(self) -> Iterator[str]:
-        return self
-
-    def __next__(self) -> str:
-        start = time.perf_counter()
-        try:
-            return next(self.pieces)
-        finally:
-            self.seconds += time.perf_counter() - start
 
 
 class Answerer:
@@ -150,7 +117,7 @@ class Answerer:
         on_reset: Callable[[], None] | None = None,
     ) -> Answer:
         """Answer `question` for `user_id`, who belongs to `groups` (access is enforced)."""
-        clock = _Clock()
+        clock = Clock()
         emit = Emitter(on_token, on_reset)
         question = " ".join(question.split())
         query = question
@@ -173,7 +140,7 @@ class Answerer:
         question: str,
         groups: list[str],
         thread_id: str,
-        clock: _Clock,
+        clock: Clock,
         emit: TokenCallback,
     ) -> tuple[_Draft, str]:
         verdict = check_question(question)
@@ -294,7 +261,7 @@ class Answerer:
         pairs = [(t.question, t.answer) for t in history]
         messages = answer_messages(self.system, passages, question, pairs, cfg.context_chars)
         stream = GuardedStream(support, passages, emit, cfg.max_sentences)
-        pieces = _Waited(self.llm.stream(messages, self.settings.llm.max_tokens))
+        pieces = Waited(self.llm.stream(messages, self.settings.llm.max_tokens))
         notes: list[str] = []
         cut_off = False
         reply = ""
@@ -333,7 +300,7 @@ class Answerer:
                 draft.quotes.setdefault(n, text)
         return draft
 
-    def _finish(self, draft: _Draft, question: str, clock: _Clock, thread_id: str | None) -> Answer:
+    def _finish(self, draft: _Draft, question: str, clock: Clock, thread_id: str | None) -> Answer:
         clock.lap("generate")
         body, citations = _cite(draft)
         review = self.policy.review(question, body, draft.flags) if not draft.refused else None

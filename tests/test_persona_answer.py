@@ -11,7 +11,7 @@ import pytest
 import yaml
 from chromadb.api.models.Collection import Collection
 
-import persona.answer as answer_module
+from persona import timing
 from persona.answer import Answerer
 from persona.audit import AuditLog
 from persona.guard import Check, Support
@@ -212,7 +212,7 @@ def test_llm_time_is_only_the_wait_for_tokens(
 ) -> None:
     """The guard's checks while the LLM streams are the pipeline's time, not the LLM's."""
     now = [0.0]  # the pipeline's clock: only the guard's checks move it
-    monkeypatch.setattr(answer_module, "time", SimpleNamespace(perf_counter=lambda: now[0]))
+    monkeypatch.setattr(timing, "time", SimpleNamespace(perf_counter=lambda: now[0]))
     check_many = Support.check_many
 
     def slow_check(self: Support, items: list[str]) -> list[Check]:

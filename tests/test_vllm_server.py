@@ -115,13 +115,15 @@ def test_the_pipeline_answers_through_the_adapter(
     answer = answerer.answer(
         QUESTION, "U_TEST", [], on_token=tokens.append, on_reset=lambda: resets.append(len(tokens))
     )
-    assert answer.mode in ("llm", "quotes") and answer.latency_ms["llm"] > 0
+    assert answer.mode in ("llm", "quotes", "none") and answer.latency_ms["llm"] > 0
     assert answer.answer.endswith(answer.disclosure)
     assert "".join(tokens[resets[-1] :] if resets else tokens) == answer.answer
     if answer.mode == "llm":  # every kept sentence passed the guard and cites its passage
         assert answer.citations and all(f"[{c.n}]" in answer.body for c in answer.citations)
-    else:
+    elif answer.mode == "quotes":
         assert any(n.startswith("guard:") for n in answer.notes)
+    else:  # the model said it has nothing on the question (it never has, measured)
+        assert any("the model declined" in n for n in answer.notes)
     record = answerer.audit.get(answer.answer_id or 0)
     assert record is not None and record.llm_model == "persona"
 
