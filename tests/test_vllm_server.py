@@ -17,6 +17,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -25,7 +26,7 @@ from persona_fixtures import converted_base, tiny_adapter
 
 from cli import main
 from persona.answer import Answerer
-from persona.llm import ChatModel, Message, OpenAIChat
+from persona.llm import Message, OpenAIChat
 from persona.serve import VLLMServer, base_url, running_command, vllm_command, vllm_environment
 from retrieval.corpus import Corpus
 from twin.sections.persona import LLMSettings, ServeSettings
@@ -128,19 +129,23 @@ def test_the_pipeline_answers_through_the_adapter(
     assert record is not None and record.llm_model == "persona"
 
 
-class _KillsTheServer(ChatModel):
-    """Streams from the real server and SIGKILLs it after the first few pieces."""
+class _KillsTheServer:
+    """Stands in for ChatOpenAI: streams from the real server and SIGKILLs it on the third chunk.
 
-    def __init__(self, inner: ChatModel, process: subprocess.Popen[bytes]) -> None:
-        self.inner, self.process, self.name = inner, process, inner.name
-        self.pieces = 0
+    The kill happens where the chunks are read (the stream's worker thread), and `min_tokens`
+    keeps the server generating: killed after a short reply had ended, nothing would be cut."""
 
-    def stream(self, messages: list[Message], max_tokens: int | None = None) -> Iterator[str]:
-        for piece in self.inner.stream(messages, max_tokens):
-            self.pieces += 1
-            yield piece
-            if self.pieces == 3:
+    def __init__(self, client: Any, process: subprocess.Popen[bytes]) -> None:
+        self.client, self.process = client, process
+        self.chunks = 0
+
+    def stream(self, payload: object, **kwargs: Any) -> Iterator[Any]:
+        kwargs["extra_body"] = {**kwargs.get("extra_body", {}), "min_tokens": 64}
+        for chunk in self.client.stream(payload, **kwargs):
+            self.chunks += 1
+            if self.chunks == 3:
                 os.killpg(self.process.pid, signal.SIGKILL)
+            yield chunk
 
 
 def test_a_server_killed_mid_stream_falls_back_to_quotes(
@@ -148,10 +153,12 @@ def test_a_server_killed_mid_stream_falls_back_to_quotes(
 ) -> None:
     """Must stay the module's last test: the server is gone afterwards."""
     llm_settings = LLMSettings(**{**settings.llm.model_dump(), "max_retries": 1})
-    llm = _KillsTheServer(OpenAIChat(llm_settings), vllm[1])
+    llm = OpenAIChat(llm_settings)
+    killer = _KillsTheServer(llm.client, vllm[1])
+    llm.client = killer  # type: ignore[assignment]
     started = time.perf_counter()
     answer = Answerer(settings, sample_corpus, llm).answer(QUESTION, "U_TEST", [])
-    assert llm.pieces >= 3 and vllm[1].wait(timeout=30) is not None
+    assert killer.chunks >= 3 and vllm[1].wait(timeout=30) is not None
     assert any(n.startswith("llm: ") for n in answer.notes), answer.notes
     # What the guard kept of the complete sentences stands, or the answer is the quotes.
     assert answer.mode == "llm" or "20 weeks" in answer.body
