@@ -28,7 +28,7 @@ class RetrievalSettings(Section):
     recency_margin: float = Field(0.0, ge=0, le=1)
     topic_similarity: float = Field(0.5, ge=-1, le=1)
     lexical_weight: float = Field(0.3, ge=0, le=1)
-    lexical_candidates: int = Field(40, ge=0)
+    lexical_candidates: int = Field(20, ge=0)
     sentence_weight: float = Field(0.0, ge=0, le=1)
 
     @property
