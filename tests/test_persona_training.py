@@ -14,7 +14,12 @@ from persona_fixtures import converted_base
 from cli import main
 from persona.answer import Answerer
 from persona.llm import ScriptedChat
-from persona.training.dataset import build_dataset, meeting_pairs, memo_pairs, read_examples
+from persona.training.dataset import (
+    build_dataset,
+    meeting_pairs,
+    memo_pairs,
+    read_examples,
+)
 from persona.training.train import TrainConfig, read_record, train_adapter
 from retrieval.corpus import Corpus
 
@@ -44,6 +49,26 @@ An untitled paragraph past the opening, before any heading: no question could na
 We move to one national band. Same job, same level, same band, wherever you live.
 """
 
+# A letter converted from PDF: plain headings on lines of their own (one after a page number),
+# rules of asterisks, no Markdown.
+LETTER = """\
+BERKSHIRE HATHAWAY INC.
+To the Shareholders of Berkshire Hathaway Inc.:
+
+     Our gain in net worth during the year was $8.3 billion, a fine year for all of us here.
+
+Textile Operations
+
+     The textile business lost money again this year, and we have finally decided to close it.
+
+************
+
+3
+Insurance
+
+     Float is money we hold but do not own, and it has cost us less than nothing this year.
+"""
+
 
 @pytest.fixture(scope="module")
 def dataset(sample_corpus: Corpus, tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -67,6 +92,17 @@ def test_memo_pairs_ask_about_headings_and_the_opening() -> None:
     assert pairs[1].answer == [
         "We plan to end the year at around 395 people.",
         "About half the new roles are in sales.",
+    ]
+
+
+def test_letter_pairs_ask_about_plain_headings() -> None:
+    pairs = memo_pairs(LETTER, "1985", max_sentences=5)[1:]  # [0]: the opening, by its title
+    assert [p.question for p in pairs] == [
+        'In "1985", what was your point about Textile Operations?',
+        'Can you explain "Insurance" from your memo "1985"?',
+    ]
+    assert pairs[1].answer == [
+        "Float is money we hold but do not own, and it has cost us less than nothing this year."
     ]
 
 

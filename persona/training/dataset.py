@@ -49,6 +49,11 @@ MIN_ANSWER_WORDS = 8
 QUOTED = re.compile(r"[\"\u201c]([^\"\u201d]*\?)[\"\u201d]")
 BOLD_HEADING = re.compile(r"^\*\*(.+?)\*\*\s*(.*)$", re.DOTALL)
 MD_HEADING = re.compile(r"^#{1,6}\s+(.+)$")
+# A plain heading (letters converted from PDF): a short line of its own, not a sentence, maybe
+# after the page number the conversion left above it; a rule of asterisks or dashes names nothing.
+PLAIN_HEADING = re.compile(r"^(?:\d+\n)?[ \t]*([A-Z][^\n]*[^\s.:;,!?])$")
+MAX_HEADING_WORDS = 8
+SEPARATOR = re.compile(r"^[\s*_=~-]+$")
 HEADER = re.compile(r"^\[(\d+)\] ", re.MULTILINE)
 MEMO_QUESTIONS = (
     'What did you say about "{heading}" in "{title}"?',
@@ -115,7 +120,9 @@ def memo_pairs(text: str, title: str, max_sentences: int) -> list[Pair]:
     heading = ""
     for n, block in enumerate(re.split(r"\n\s*\n", text.strip())):
         block = block.strip()
-        marked = MD_HEADING.match(block)
+        if SEPARATOR.match(block):
+            continue
+        marked = MD_HEADING.match(block) or _plain_heading(block)
         if marked:
             heading = marked.group(1).strip()
             continue
@@ -135,6 +142,13 @@ def memo_pairs(text: str, title: str, max_sentences: int) -> list[Pair]:
         )
         pairs.append(Pair(question, answer))
     return pairs
+
+
+def _plain_heading(block: str) -> re.Match[str] | None:
+    found = PLAIN_HEADING.match(block)
+    if found and len(found.group(1).split()) <= MAX_HEADING_WORDS and "   " not in found.group(1):
+        return found
+    return None
 
 
 def ceo_text(doc: Document, speakers: list[str]) -> str:
