@@ -15,10 +15,12 @@ from cli import main
 from persona.answer import Answerer
 from persona.llm import ScriptedChat
 from persona.training.dataset import (
+    Pair,
     build_dataset,
     meeting_pairs,
     memo_pairs,
     read_examples,
+    spread,
 )
 from persona.training.train import TrainConfig, read_record, train_adapter
 from retrieval.corpus import Corpus
@@ -104,6 +106,12 @@ def test_letter_pairs_ask_about_plain_headings() -> None:
     assert pairs[1].answer == [
         "Float is money we hold but do not own, and it has cost us less than nothing this year."
     ]
+
+
+def test_spread_keeps_at_most_so_many_pairs_across_the_document() -> None:
+    pairs = [Pair(str(n), []) for n in range(10)]
+    assert [p.question for p in spread(pairs, 4)] == ["0", "3", "6", "9"]
+    assert spread(pairs, 24) == pairs and spread([], 4) == []
 
 
 def test_only_public_documents_are_used_and_split_by_document(

@@ -42,10 +42,14 @@ __all__ = [
     "meeting_pairs",
     "memo_pairs",
     "read_examples",
+    "spread",
 ]
 
 PUBLIC = "all"
 MIN_ANSWER_WORDS = 8
+# Pairs taken from one document, spread over it: each costs a real search, and a long letter has
+# hundreds of paragraphs (the sample's memos and meetings have at most a few dozen).
+MAX_DOCUMENT_PAIRS = 24
 QUOTED = re.compile(r"[\"\u201c]([^\"\u201d]*\?)[\"\u201d]")
 BOLD_HEADING = re.compile(r"^\*\*(.+?)\*\*\s*(.*)$", re.DOTALL)
 MD_HEADING = re.compile(r"^#{1,6}\s+(.+)$")
@@ -151,6 +155,11 @@ def _plain_heading(block: str) -> re.Match[str] | None:
     return None
 
 
+def spread(items: list[Pair], most: int) -> list[Pair]:
+    """At most `most` of the items, evenly spaced, the first one included."""
+    return items[:: -(-len(items) // most)] if items else []
+
+
 def ceo_text(doc: Document, speakers: list[str]) -> str:
     """Everything the CEO herself wrote or said in a document (for stylometry)."""
     loaded = load_document(Path(doc.source), 50_000_000)
@@ -209,7 +218,7 @@ def _examples(
         pairs = meeting_pairs(text, cfg.persona.speakers, max_sentences)
     else:
         pairs = memo_pairs(text, doc.title, max_sentences)
-    for pair in pairs:
+    for pair in spread(pairs, MAX_DOCUMENT_PAIRS):
         messages, reason = _record(answerer, pair)
         if reason:
             skipped[reason] = skipped.get(reason, 0) + 1
