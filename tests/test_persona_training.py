@@ -68,6 +68,7 @@ Textile Operations
 3
 Insurance
 
+************
      Float is money we hold but do not own, and it has cost us less than nothing this year.
 """
 

@@ -57,7 +57,7 @@ MD_HEADING = re.compile(r"^#{1,6}\s+(.+)$")
 # after the page number the conversion left above it; a rule of asterisks or dashes names nothing.
 PLAIN_HEADING = re.compile(r"^(?:\d+\n)?[ \t]*([A-Z][^\n]*[^\s.:;,!?])$")
 MAX_HEADING_WORDS = 8
-SEPARATOR = re.compile(r"^[\s*_=~-]+$")
+RULE = re.compile(r"^(?:[ \t]*[*_=~-][ \t*_=~-]*(?:\n|$))+")  # lines of nothing but rule marks
 HEADER = re.compile(r"^\[(\d+)\] ", re.MULTILINE)
 MEMO_QUESTIONS = (
     'What did you say about "{heading}" in "{title}"?',
@@ -123,8 +123,8 @@ def memo_pairs(text: str, title: str, max_sentences: int) -> list[Pair]:
     pairs: list[Pair] = []
     heading = ""
     for n, block in enumerate(re.split(r"\n\s*\n", text.strip())):
-        block = block.strip()
-        if SEPARATOR.match(block):
+        block = RULE.sub("", block.strip()).strip()  # a rule, alone or above a paragraph
+        if not block:
             continue
         marked = MD_HEADING.match(block) or _plain_heading(block)
         if marked:
