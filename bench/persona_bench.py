@@ -1,18 +1,22 @@
 """The persona model: fidelity, grounding and cost of the base model vs the persona adapter.
 
-One run, small on purpose (2 shared cores): ingest the sample corpus into a temporary home,
+One run, small on purpose (2 shared cores): ingest a corpus (the sample, or with `--corpus
+berkshire` the Berkshire letters with examples/berkshire/config.yaml) into a temporary home,
 `twin persona train` (timed, peak memory from the adapter's record), start vLLM's CPU build with
 the base and the adapter (start-up timed), then:
 - **cost**: time to first token and decode tokens/s for the base and the adapter, on a real
   pipeline prompt;
-- **grounding**: labelled sample questions (tests/data/questions.yaml) answered through each
-  model: the share of LLM answers the guard lets stand (no fallback to quotes), answers citing
-  the expected document, refusals on unanswerable questions;
+- **grounding**: labelled questions answered through each model (the sample's public questions
+  of tests/data/questions.yaml; Berkshire's non-holdout ones of bench/data/berkshire.yaml, whose
+  expected documents are their `gold` letters): the share of LLM answers the guard lets stand
+  (no fallback to quotes), answers citing an expected document, refusals on unanswerable
+  questions;
 - **fidelity**: Burrows' Delta (bench/stylometry.py) between the raw replies to held-out
   questions (documents the adapter never saw) and the CEO's held-out text, against the other
-  authors: the Berkshire letters and the QMSum meetings' speakers; quote-mode answers too.
+  authors (for the sample: the Berkshire letters and the QMSum meetings' speakers; for
+  Berkshire: the sample CEO's memos and the QMSum speakers); quote-mode answers too.
 
-    python -m bench.persona_bench [--steps 40] [--questions 10]
+    python -m bench.persona_bench [--corpus sample|berkshire] [--steps 40] [--questions 10]
 """
 
 from __future__ import annotations
@@ -33,9 +37,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import yaml
 
 from bench.common import CORPORA, ROOT, letter_files, machine, table
+from bench.quality_sets import BERKSHIRE_CONFIG, LabelledSet, berkshire_set, sample_set
 from bench.stylometry import Delta
 from persona.answer import Answer, Answerer
 from persona.llm import ChatModel, LLMError, Message, OpenAIChat
@@ -46,14 +50,60 @@ from persona.training.dataset import ceo_text, is_heldout, read_examples
 from persona.training.train import prompt_mismatch, read_record
 from retrieval.corpus import Corpus
 from retrieval.ingest import Ingestor
+from retrieval.loaders import load_document
 from twin.settings import Settings, load_settings
 from twin.text import strip_citations
 
 SAMPLES = ROOT / "samples" / "corpus"
-QUESTIONS = ROOT / "tests" / "data" / "questions.yaml"
 MAX_TOKENS = 96
 MODELS = ("base", "persona")
 OTHER_WORDS = 6000  # words of each other author's text, enough for Delta's segments
+CORPORA_NAMES = ("sample", "berkshire")
+
+
+@dataclass(frozen=True)
+class Labelled:
+    q: str
+    expected: frozenset[str]  # the documents that answer it, as paths under the corpus folder
+
+
+@dataclass(frozen=True)
+class Target:
+    """The corpus a run measures on: where it is, the config the twin runs with, and the
+    labelled questions the models are asked."""
+
+    name: str
+    folder: Path
+    config: Path
+    questions: list[Labelled]
+    unanswerable: list[str]
+
+
+def target(name: str) -> Target:
+    """The sample: its public questions (exec-only ones need a group) and every unanswerable
+    one; Berkshire: the questions not held out (quality_sets' tuning split)."""
+    if name == "sample":
+        labelled, config = sample_set(), ROOT / "config.yaml"
+        questions = [q for q in labelled.questions if not q.groups]
+        unanswerable = [u.q for u in labelled.unanswerable]
+    elif name == "berkshire":
+        labelled, config = berkshire_set(), BERKSHIRE_CONFIG
+        questions = [q for q in labelled.questions if not q.holdout]
+        unanswerable = [u.q for u in labelled.unanswerable if not u.holdout]
+    else:
+        raise ValueError(f"unknown corpus {name!r}: one of {', '.join(CORPORA_NAMES)}")
+    chosen = [Labelled(q.q, _under(labelled, q.gold)) for q in questions]
+    return Target(name, labelled.folder, config, chosen, unanswerable)
+
+
+def cites_expected(sources: list[str], expected: frozenset[str]) -> bool:
+    """Whether a cited source is an expected document, wherever the corpus was ingested from."""
+    return any(Path(s).as_posix().endswith(f"/{e}") for s in sources for e in expected)
+
+
+def _under(labelled: LabelledSet, gold: set[str]) -> frozenset[str]:
+    folder = labelled.folder.resolve()
+    return frozenset(Path(g).relative_to(folder).as_posix() for g in gold)
 
 
 @dataclass
@@ -76,11 +126,12 @@ class Replies(ChatModel):
             self.kept.append(reply)
 
 
-def train(home: Path, steps: int) -> dict[str, object]:
+def train(home: Path, config: Path, steps: int) -> dict[str, object]:
     started = time.perf_counter()
     twin = Path(sys.executable).parent / "twin"
     command = [str(twin), "persona", "train", "--steps", str(steps)]
-    subprocess.run(command, check=True, env=_env(home), stdout=subprocess.DEVNULL)
+    env = {**os.environ, "TWIN_HOME": str(home), "TWIN_CONFIG": str(config)}
+    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
     record = read_record(home / "persona" / "adapter") or {}
     return {**record, "wall_s": round(time.perf_counter() - started, 1)}
 
@@ -148,17 +199,17 @@ def ask_keeping(
     return answered
 
 
-def grounding(settings: Settings, corpus: Corpus, url: str, model: str, n: int) -> Grounding:
-    data = yaml.safe_load(QUESTIONS.read_text())
-    public = [q for q in data["questions"] if not q.get("groups")]
-    chosen = public[:: max(1, len(public) // n)][:n]
-    unanswerable = [str(q) for q in data["unanswerable"]]
+def grounding(
+    settings: Settings, corpus: Corpus, url: str, model: str, n: int, labelled: Target
+) -> Grounding:
+    chosen = labelled.questions[:: max(1, len(labelled.questions) // n)][:n]
+    unanswerable = labelled.unanswerable
     kept: list[str] = []
     answerer = Answerer(settings, corpus, _client(settings, url, model, kept))
-    answered = ask_keeping(answerer, kept, [str(q["q"]) for q in chosen])
+    answered = ask_keeping(answerer, kept, [q.q for q in chosen])
     llm = [a for a, _ in answered if a.mode == "llm"]
     cites = [
-        any(c.source.endswith(str(q["expected"])) for c in a.citations)
+        cites_expected([c.source for c in a.citations], q.expected)
         for q, (a, _) in zip(chosen, answered, strict=True)
     ]
     cited = sum(cites)
@@ -236,30 +287,39 @@ def _client(settings: Settings, url: str, model: str, kept: list[str]) -> ChatMo
     return Replies(OpenAIChat(llm), kept)
 
 
-def other_authors() -> dict[str, str]:
-    letters = " ".join(p.read_text() for p in letter_files()[-3:])
+def other_authors(corpus: str) -> dict[str, str]:
+    """Text by authors other than the twin's CEO: the QMSum speakers, and the other corpus's
+    CEO (Buffett's last three letters for the sample; the sample CEO's memos for Berkshire)."""
+    if corpus == "berkshire":
+        name, paths = "Elena Marsh (sample memos)", sorted((SAMPLES / "memos").glob("*.md"))
+        ceo = " ".join(load_document(p, 50_000_000).text for p in paths)
+    else:
+        name = "Buffett (Berkshire letters)"
+        ceo = " ".join(p.read_text() for p in letter_files()[-3:])
     meetings = sorted((CORPORA / "qmsum" / "meetings").glob("*.txt"))[:4]
-    if not letters or not meetings:  # an empty author would skew every Delta silently
-        raise SystemExit(f"{CORPORA}: no Berkshire letters or QMSum meetings (TWIN_BENCH_CORPORA)")
+    if not ceo or not meetings:  # an empty author would skew every Delta silently
+        raise SystemExit(f"{CORPORA}: no {name} or QMSum meetings (TWIN_BENCH_CORPORA)")
     speech = " ".join(
         line.partition(": ")[2] for p in meetings for line in p.read_text().splitlines()[2:]
     ).replace("{disfmarker}", "")
     return {
-        "Buffett (Berkshire letters)": " ".join(letters.split()[:OTHER_WORDS]),
+        name: " ".join(ceo.split()[:OTHER_WORDS]),
         "QMSum meeting speakers": " ".join(speech.split()[:OTHER_WORDS]),
     }
 
 
 def fidelity(
-    settings: Settings, corpus: Corpus, url: str, heldout: list[str]
+    settings: Settings, corpus: Corpus, url: str, heldout: list[str], others: dict[str, str]
 ) -> tuple[list[list[object]], list[tuple[str, str, str, str]]]:
+    """Rows: answers from, words, Delta to each author (the CEO's held-out text, then `others`),
+    the closest author."""
     speakers = settings.persona.speakers
     docs = [d for d in corpus.documents() if d.audience == "all"]
     authors = {
         "CEO, held-out documents": " ".join(
             ceo_text(d, speakers) for d in docs if is_heldout(d, 0.2)
         ),
-        **other_authors(),
+        **others,
     }
     delta = Delta(authors)
     texts: dict[str, list[str]] = {m: [] for m in MODELS}
@@ -282,19 +342,22 @@ def fidelity(
     return rows, samples
 
 
-def run(steps: int = 40, questions: int = 10, home: Path | None = None) -> str:
+def run(
+    steps: int = 40, questions: int = 10, home: Path | None = None, corpus: str = "sample"
+) -> str:
     """Everything from scratch in a temporary home; or, with `home`, on the corpus and the
     adapter already there (training cost then comes from the adapter's record)."""
     with tempfile.TemporaryDirectory() as tmp:
-        return _measure(home or Path(tmp), steps, questions, fresh=home is None)
+        return _measure(home or Path(tmp), steps, questions, home is None, target(corpus))
 
 
-def _measure(home: Path, steps: int, questions: int, fresh: bool) -> str:
-    settings = load_settings(ROOT / "config.yaml", environ={"TWIN_HOME": str(home)})
+def _measure(home: Path, steps: int, questions: int, fresh: bool, labelled: Target) -> str:
+    settings = load_settings(labelled.config, environ={"TWIN_HOME": str(home)})
     corpus = Corpus(settings)
+    others = other_authors(labelled.name)  # before the slow part: fail early without them
     if fresh:
-        Ingestor(corpus, "bench").run([SAMPLES])
-        trained = train(home, steps)
+        Ingestor(corpus, "bench").run([labelled.folder])
+        trained = train(home, labelled.config, steps)
     else:
         trained = read_record(home / "persona" / "adapter") or {}
         trained["wall_s"] = trained.get("seconds")
@@ -305,14 +368,14 @@ def _measure(home: Path, steps: int, questions: int, fresh: bool) -> str:
         speeds = [(m, *speed(url, m, prompt)) for m in MODELS]
         with ThreadPoolExecutor(2) as pool:  # vLLM batches the two models' requests
             ground = list(
-                pool.map(lambda m: grounding(settings, corpus, url, m, questions), MODELS)
+                pool.map(lambda m: grounding(settings, corpus, url, m, questions, labelled), MODELS)
             )
         _progress(speeds, [g.row for g in ground], refusal_rows(ground))
-        style, samples = fidelity(settings, corpus, url, heldout)
+        style, samples = fidelity(settings, corpus, url, heldout, others)
         _progress(style)
-        unanswerable = [str(q) for q in yaml.safe_load(QUESTIONS.read_text())["unanswerable"]]
-        direct = direct_declines(settings, corpus, url, unanswerable)
-    return _report(trained, startup, speeds, ground, style, samples) + _refusals(ground, direct)
+        direct = direct_declines(settings, corpus, url, labelled.unanswerable)
+    report = _report(trained, startup, speeds, ground, style, samples, list(others))
+    return report + _refusals(ground, direct)
 
 
 def _progress(*results: object) -> None:
@@ -350,6 +413,7 @@ def _report(
     ground: list[Grounding],
     style: list[list[object]],
     samples: list[tuple[str, str, str, str]],
+    others: list[str],
 ) -> str:
     cost = table(
         ["measure", "value"],
@@ -373,8 +437,8 @@ def _report(
         [g.row for g in ground],
     )  # fmt: skip
     style_table = table(
-        ["answers from", "words", "Delta to CEO held-out", "Delta to Buffett",
-         "Delta to QMSum speakers", "closest"],
+        ["answers from", "words", "Delta to CEO held-out", *(f"Delta to {o}" for o in others),
+         "closest"],
         style,
     )  # fmt: skip
     side = "\n\n".join(
@@ -425,10 +489,6 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())[:400]
 
 
-def _env(home: Path) -> dict[str, str]:
-    return {**os.environ, "TWIN_HOME": str(home)}
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -440,5 +500,6 @@ if __name__ == "__main__":
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--questions", type=int, default=10)
     parser.add_argument("--home", type=Path, help="A TWIN_HOME with the corpus and an adapter.")
+    parser.add_argument("--corpus", choices=CORPORA_NAMES, default="sample")
     args = parser.parse_args()
-    print(run(args.steps, args.questions, args.home))
+    print(run(args.steps, args.questions, args.home, args.corpus))

@@ -14,7 +14,14 @@ from persona_fixtures import converted_base
 from cli import main
 from persona.answer import Answerer
 from persona.llm import ScriptedChat
-from persona.training.dataset import build_dataset, meeting_pairs, memo_pairs, read_examples
+from persona.training.dataset import (
+    Pair,
+    build_dataset,
+    meeting_pairs,
+    memo_pairs,
+    read_examples,
+    spread,
+)
 from persona.training.train import TrainConfig, read_record, train_adapter
 from retrieval.corpus import Corpus
 
@@ -44,6 +51,27 @@ An untitled paragraph past the opening, before any heading: no question could na
 We move to one national band. Same job, same level, same band, wherever you live.
 """
 
+# A letter converted from PDF: plain headings on lines of their own (one after a page number),
+# rules of asterisks, no Markdown.
+LETTER = """\
+BERKSHIRE HATHAWAY INC.
+To the Shareholders of Berkshire Hathaway Inc.:
+
+     Our gain in net worth during the year was $8.3 billion, a fine year for all of us here.
+
+Textile Operations
+
+     The textile business lost money again this year, and we have finally decided to close it.
+
+************
+
+3
+Insurance
+
+************
+     Float is money we hold but do not own, and it has cost us less than nothing this year.
+"""
+
 
 @pytest.fixture(scope="module")
 def dataset(sample_corpus: Corpus, tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -68,6 +96,23 @@ def test_memo_pairs_ask_about_headings_and_the_opening() -> None:
         "We plan to end the year at around 395 people.",
         "About half the new roles are in sales.",
     ]
+
+
+def test_letter_pairs_ask_about_plain_headings() -> None:
+    pairs = memo_pairs(LETTER, "1985", max_sentences=5)[1:]  # [0]: the opening, by its title
+    assert [p.question for p in pairs] == [
+        'In "1985", what was your point about Textile Operations?',
+        'Can you explain "Insurance" from your memo "1985"?',
+    ]
+    assert pairs[1].answer == [
+        "Float is money we hold but do not own, and it has cost us less than nothing this year."
+    ]
+
+
+def test_spread_keeps_at_most_so_many_pairs_across_the_document() -> None:
+    pairs = [Pair(str(n), []) for n in range(10)]
+    assert [p.question for p in spread(pairs, 4)] == ["0", "3", "6", "9"]
+    assert spread(pairs, 24) == pairs and spread([], 4) == []
 
 
 def test_only_public_documents_are_used_and_split_by_document(

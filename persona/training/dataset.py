@@ -42,13 +42,22 @@ __all__ = [
     "meeting_pairs",
     "memo_pairs",
     "read_examples",
+    "spread",
 ]
 
 PUBLIC = "all"
 MIN_ANSWER_WORDS = 8
+# Pairs taken from one document, spread over it: each costs a real search, and a long letter has
+# hundreds of paragraphs (the sample's memos and meetings have at most a few dozen).
+MAX_DOCUMENT_PAIRS = 24
 QUOTED = re.compile(r"[\"\u201c]([^\"\u201d]*\?)[\"\u201d]")
 BOLD_HEADING = re.compile(r"^\*\*(.+?)\*\*\s*(.*)$", re.DOTALL)
 MD_HEADING = re.compile(r"^#{1,6}\s+(.+)$")
+# A plain heading (letters converted from PDF): a short line of its own, not a sentence, maybe
+# after the page number the conversion left above it; a rule of asterisks or dashes names nothing.
+PLAIN_HEADING = re.compile(r"^(?:\d+\n)?[ \t]*([A-Z][^\n]*[^\s.:;,!?])$")
+MAX_HEADING_WORDS = 8
+RULE = re.compile(r"^(?:[ \t]*[*_=~-][ \t*_=~-]*(?:\n|$))+")  # lines of nothing but rule marks
 HEADER = re.compile(r"^\[(\d+)\] ", re.MULTILINE)
 MEMO_QUESTIONS = (
     'What did you say about "{heading}" in "{title}"?',
@@ -114,8 +123,10 @@ def memo_pairs(text: str, title: str, max_sentences: int) -> list[Pair]:
     pairs: list[Pair] = []
     heading = ""
     for n, block in enumerate(re.split(r"\n\s*\n", text.strip())):
-        block = block.strip()
-        marked = MD_HEADING.match(block)
+        block = RULE.sub("", block.strip()).strip()  # a rule, alone or above a paragraph
+        if not block:
+            continue
+        marked = MD_HEADING.match(block) or _plain_heading(block)
         if marked:
             heading = marked.group(1).strip()
             continue
@@ -135,6 +146,18 @@ def memo_pairs(text: str, title: str, max_sentences: int) -> list[Pair]:
         )
         pairs.append(Pair(question, answer))
     return pairs
+
+
+def _plain_heading(block: str) -> re.Match[str] | None:
+    found = PLAIN_HEADING.match(block)
+    if found and len(found.group(1).split()) <= MAX_HEADING_WORDS and "   " not in found.group(1):
+        return found
+    return None
+
+
+def spread(items: list[Pair], most: int) -> list[Pair]:
+    """At most `most` of the items, evenly spaced, the first one included."""
+    return items[:: -(-len(items) // most)] if items else []
 
 
 def ceo_text(doc: Document, speakers: list[str]) -> str:
@@ -195,7 +218,7 @@ def _examples(
         pairs = meeting_pairs(text, cfg.persona.speakers, max_sentences)
     else:
         pairs = memo_pairs(text, doc.title, max_sentences)
-    for pair in pairs:
+    for pair in spread(pairs, MAX_DOCUMENT_PAIRS):
         messages, reason = _record(answerer, pair)
         if reason:
             skipped[reason] = skipped.get(reason, 0) + 1
