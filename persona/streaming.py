@@ -9,6 +9,7 @@ back to quotes, the front door is told to reset and the final answer is streamed
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from persona.guard import Support
@@ -54,6 +55,9 @@ class GuardedStream:
     ) -> None:
         self.support = support
         self.docs = {p.n: p.hit.doc_id for p in passages}
+        # What a small model copies from the prompt's frame: the passages' tags and headers.
+        labels = sorted((re.escape(p.label) for p in passages), key=len, reverse=True)
+        self.echoes = re.compile("|".join([r"</?passages>", *labels]))
         self.shown: dict[int, int] = {}  # doc_id -> the number the reader sees (as _cite does)
         self.emit = emit
         self.max_sentences = max_sentences
@@ -70,7 +74,7 @@ class GuardedStream:
     def feed(self, piece: str) -> bool:
         """Add a piece; True when enough sentences are judged (stop the stream)."""
         self.buffer += piece
-        parts = sentences(strip_citations(self.buffer))
+        parts = sentences(self._clean(self.buffer))
         if len(parts) > 1:
             self.buffer = parts[-1]
             for sentence in parts[:-1]:
@@ -84,13 +88,17 @@ class GuardedStream:
 
     def finish(self, cut_off: bool = False) -> None:
         """Judge what is left; a reply that was cut off loses its unfinished last sentence."""
-        rest = strip_citations(self.buffer).strip()
+        rest = self._clean(self.buffer).strip()
         self.buffer = ""
         parts = sentences(rest) if rest else []
         if cut_off and parts and not parts[-1].endswith(ENDINGS):
             log.debug("dropped the unfinished %r", parts.pop())
         for sentence in parts:
             self._judge(sentence)
+
+    def _clean(self, text: str) -> str:
+        """The reply without citation markers or copies of the prompt's passage headers."""
+        return self.echoes.sub("", strip_citations(text))
 
     def _full(self) -> bool:
         return len(self.kept) >= self.max_sentences or self.judged >= 2 * self.max_sentences + 2

@@ -146,3 +146,14 @@ def test_a_passage_s_words_with_a_changed_claim_are_unsupported(guard: Guard) ->
         assert not check.supported, (sentence, check.reason)
         # A new name is flagged by its own rule, or earlier because the sentence is not close.
         assert why in check.reason or check.reason == "not in the passages", check.reason
+
+
+def test_copies_of_the_prompt_s_passage_headers_never_reach_the_answer(guard: Guard) -> None:
+    passage = _passage("The price is $1.85 per completed job, from July 1.")
+    shown: list[str] = []
+    stream = GuardedStream(guard.support([passage]), [passage], shown.append, max_sentences=3)
+    for piece in ["[1] Pricing (memo, ", "2026-04-20) The price is $1.85", " per completed job."]:
+        stream.feed(piece)
+    stream.feed(" </passages>")
+    stream.finish()
+    assert shown == ["The price is $1.85 per completed job [1]."]
