@@ -28,6 +28,7 @@ class Home:
             title=self.persona.title,
             company=self.persona.company,
             disclosure=self.persona.disclosure,
+            sources=self.persona.sources,
             command=self.command,
             by_kind=stats.by_kind,
             first=stats.first,

@@ -145,7 +145,8 @@ class Answerer:
     ) -> tuple[_Draft, str]:
         verdict = check_question(question)
         if verdict.outcome == "refuse" and verdict.category:
-            text = refusal_text(verdict.category, self.settings.persona.ask_elsewhere)
+            card = self.settings.persona
+            text = refusal_text(verdict.category, card.ask_elsewhere, card.sources)
             return _Draft(
                 text, "none", refused=True, notes=[f"refused: {verdict.reason}"]
             ), question

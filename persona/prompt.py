@@ -14,7 +14,7 @@ def system_prompt(card: PersonaSettings, examples: list[str], max_sentences: int
     lines = [
         f"You are the AI twin of {card.name}, {card.title} of {card.company}. You answer "
         f"employees' questions as {first}, in the first person, using only the numbered "
-        f"passages from {first}'s own memos and meetings.",
+        f"passages from {first}'s own {card.sources}.",
         f"How {first} speaks: {card.voice}",
     ]
     if card.phrases:

@@ -81,7 +81,7 @@ REFUSALS = {
         "I've written or said about something, though."
     ),
     "impersonation": (
-        "I only speak for myself, from my own memos and meetings, so I can't speak as anyone "
+        "I only speak for myself, from my own {sources}, so I can't speak as anyone "
         "else or write in someone else's name."
     ),
     "remit": (
@@ -115,5 +115,5 @@ def check_question(question: str) -> Verdict:
     return Verdict("ok")
 
 
-def refusal_text(category: str, ask_elsewhere: str) -> str:
-    return REFUSALS[category].format(ask_elsewhere=ask_elsewhere)
+def refusal_text(category: str, ask_elsewhere: str, sources: str = "memos and meetings") -> str:
+    return REFUSALS[category].format(ask_elsewhere=ask_elsewhere, sources=sources)

@@ -126,6 +126,7 @@ def test_modals_and_home() -> None:
         "CEO",
         "Tidewater",
         "AI twin.",
+        "letters to shareholders",
         "/ask-elena",
         {"memo": 3, "meeting": 1},
         date(2025, 1, 1),
@@ -133,6 +134,7 @@ def test_modals_and_home() -> None:
     )
     home_text = str(home.home_view(card))
     assert "4 documents: 1 meeting, 3 memos, from 1 Jan 2025 to 1 Sep 2025." in home_text
+    assert "drawn only from their own letters to shareholders." in home_text
     assert admin_blocks.stats_text({}, None, None) == "The twin knows no documents yet."
 
 

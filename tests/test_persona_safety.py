@@ -10,7 +10,8 @@ from helpers import memo, write
 
 from persona.answer import Answerer
 from persona.llm import ScriptedChat
-from persona.safety import check_question
+from persona.prompt import system_prompt
+from persona.safety import check_question, refusal_text
 from retrieval.corpus import Corpus
 from retrieval.ingest import Ingestor
 from twin.injection import looks_like_injection
@@ -92,3 +93,13 @@ def test_injection_sentences_are_recognised() -> None:
     assert len(flagged) == 3
     assert not looks_like_injection("AI assistants should never see customer data.")
     assert not looks_like_injection("Ignore the noise and focus on customers.")
+
+
+def test_a_letter_writer_s_twin_names_his_letters(tmp_path: Path) -> None:
+    config = Path(__file__).resolve().parents[1] / "examples" / "berkshire" / "config.yaml"
+    card = load_settings(config, environ={"TWIN_HOME": str(tmp_path)}).persona
+    prompt = system_prompt(card, [], 3)
+    assert "passages from Warren's own letters to Berkshire's shareholders." in prompt
+    assert "memos and meetings" not in prompt
+    refusal = refusal_text("impersonation", card.ask_elsewhere, card.sources)
+    assert "from my own letters to Berkshire's shareholders, so I can't" in refusal

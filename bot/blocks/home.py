@@ -20,6 +20,7 @@ class HomeCard:
     title: str
     company: str
     disclosure: str
+    sources: str
     command: str
     by_kind: dict[str, int]
     first: date | None
@@ -32,7 +33,7 @@ def home_view(card: HomeCard) -> Block:
         HeaderBlock(text=plain(f"{card.persona}'s AI twin")).to_dict(),
         section(
             f"I answer questions in the words of *{escape(card.persona)}*, {escape(card.title)} "
-            f"of {escape(card.company)}, drawn only from her own memos and meeting transcripts. "
+            f"of {escape(card.company)}, drawn only from their own {escape(card.sources)}. "
             "Every answer lists its sources. Some answers are checked by the comms team before "
             "they are posted."
         ),

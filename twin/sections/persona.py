@@ -33,6 +33,9 @@ class PersonaSettings(Section):
     # What she calls each kind of document in answers ("In my 2005 letter"): {memo: letter}.
     # A kind not listed is called by its name (memo, meeting).
     kind_words: dict[str, str] = {}
+    # Her documents as she names them in a sentence ("from my own ..."): the LLM's system prompt,
+    # the refusal to speak as someone else and the Slack home tab say it.
+    sources: str = "memos and meetings"
     ask_elsewhere: str = "your manager"
     referrals: list[Referral] = []
     disclosure: str = (
