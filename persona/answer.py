@@ -171,7 +171,7 @@ class Answerer:
 
     def _retrieve(self, query: str, groups: list[str]) -> list[Passage]:
         """Relevant passages with at least one sentence of the CEO's own; numbered 1..n."""
-        cfg = self.settings.answer
+        cfg, card = self.settings.answer, self.settings.persona
         vector = self.embedder.embed_one(query)
         hits = search(self.corpus, query, groups, cfg.passages, embedding=vector)
         relevant = [h for h in hits if h.score >= cfg.min_score]
@@ -179,7 +179,7 @@ class Answerer:
             [h.chunk_id for h in relevant], {h.doc_id for h in relevant}
         )
         self.embedder.remember(stored)
-        passages = [p for p in build_passages(relevant, self.settings.persona.speakers) if p.own]
+        passages = [p for p in build_passages(relevant, card.speakers, card.kind_words) if p.own]
         for n, passage in enumerate(passages, 1):
             passage.n = n
         return passages

@@ -24,6 +24,7 @@ class Passage:
     own: list[str]  # sentences the CEO wrote or said, in order
     text: str  # what the LLM sees: the chunk with instruction-like sentences removed
     removed: list[str] = field(default_factory=list)
+    kind_word: str = ""  # what the CEO calls this kind of document (persona.kind_words)
 
     @property
     def when(self) -> date | None:
@@ -31,12 +32,25 @@ class Passage:
 
     @property
     def label(self) -> str:
-        when = f", {self.hit.date}" if self.hit.date else ""
-        return f"{self.hit.title} ({self.hit.kind}{when})"
+        """The passage's header in the prompt: "2005 (letter, 2005)", "Pricing (memo, 2026-04-20)";
+        a date only as precise as the document's."""
+        when = f", {_as_precise(self.hit.date, self.hit.date_precision)}" if self.hit.date else ""
+        return f"{self.hit.title} ({self.kind_word or self.hit.kind}{when})"
 
 
-def build_passages(hits: Iterable[Hit], speakers: list[str]) -> list[Passage]:
-    return [_passage(n, hit, speakers) for n, hit in enumerate(hits, 1)]
+def build_passages(
+    hits: Iterable[Hit], speakers: list[str], kind_words: dict[str, str] | None = None
+) -> list[Passage]:
+    words = kind_words or {}
+    passages = [_passage(n, hit, speakers) for n, hit in enumerate(hits, 1)]
+    for passage in passages:
+        passage.kind_word = words.get(passage.hit.kind, passage.hit.kind)
+    return passages
+
+
+def _as_precise(when: str, precision: str | None) -> str:
+    """An ISO date cut to its precision: "2005" for a letter dated by its year only."""
+    return when[: {"year": 4, "month": 7}.get(precision or "day", len(when))]
 
 
 def _passage(n: int, hit: Hit, speakers: list[str]) -> Passage:

@@ -10,7 +10,7 @@ import yaml
 
 from bench.guard_eval import evaluate
 from persona.guard import Guard
-from persona.passages import Passage
+from persona.passages import Passage, build_passages
 from persona.streaming import GuardedStream
 from retrieval.embeddings import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from retrieval.search import Hit
@@ -157,3 +157,14 @@ def test_copies_of_the_prompt_s_passage_headers_never_reach_the_answer(guard: Gu
     stream.feed(" </passages>")
     stream.finish()
     assert shown == ["The price is $1.85 per completed job [1]."]
+
+
+def test_a_passage_header_says_the_ceo_s_kind_word_and_a_date_as_precise_as_known() -> None:
+    text = "Our gain in net worth during the year was $613.6 million."
+    letter = Hit("1-v1-0", 1, "1985", "memo", "1985-01-01", "1985.md", text, None, 1.0, "year")
+    memo = Hit("2-v1-0", 2, "Pricing", "memo", "2026-04-20", "pricing.md", text, None, 1.0, "day")
+    month = Hit("3-v1-0", 3, "Notes", "meeting", "2024-03-01", "n.md", text, None, 1.0, "month")
+    (as_letter,) = build_passages([letter], [], {"memo": "letter"})
+    assert as_letter.label == "1985 (letter, 1985)"
+    labels = [p.label for p in build_passages([memo, month], [])]
+    assert labels == ["Pricing (memo, 2026-04-20)", "Notes (meeting, 2024-03)"]
