@@ -115,5 +115,5 @@ def check_question(question: str) -> Verdict:
     return Verdict("ok")
 
 
-def refusal_text(category: str, ask_elsewhere: str, sources: str = "memos and meetings") -> str:
+def refusal_text(category: str, ask_elsewhere: str, sources: str) -> str:
     return REFUSALS[category].format(ask_elsewhere=ask_elsewhere, sources=sources)
