@@ -66,7 +66,8 @@ class LexicalIndex:
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
         self._partitions: dict[str, _Partition] = {}
-        self._checked: dict[str, int] = {}  # audience -> generation its fingerprint was read at
+        # audience -> the generation and BM25 parameters its fingerprint was read at
+        self._checked: dict[str, tuple[int, float, float]] = {}
         self._lock = threading.Lock()
 
     def scores(self, audiences: list[str], query: str) -> LexicalScores:
@@ -83,21 +84,22 @@ class LexicalIndex:
         return LexicalScores(scored)
 
     def _partition(self, audience: str) -> _Partition:
-        generation = self.corpus.generation()
+        settings = self.corpus.settings.retrieval
+        state = (self.corpus.generation(), settings.bm25_k1, settings.bm25_b)
         with self._lock:
             cached = self._partitions.get(audience)
-            if cached and self._checked.get(audience) == generation:
+            if cached and self._checked.get(audience) == state:
                 return cached
             fingerprint = self._fingerprint(audience)
-            self._checked[audience] = generation
+            self._checked[audience] = state
             if cached and cached.fingerprint == fingerprint:
                 return cached
             self._partitions[audience] = self._build(audience, fingerprint)
             return self._partitions[audience]
 
     def _fingerprint(self, audience: str) -> str:
-        """The live documents of an audience, with their versions, and the partition's
-        collection (a new one after `twin reindex`)."""
+        """The live documents of an audience, with their versions, the partition's collection
+        (a new one after `twin reindex`) and BM25's parameters."""
         query = (
             select(Document.id, Document.version)
             .where(Document.audience == audience, Document.version > 0)
@@ -106,7 +108,9 @@ class LexicalIndex:
         with self.corpus.sessions() as session:
             rows = session.execute(query).all()
         collection = self.corpus.store.collection(audience).id
-        return hashlib.sha1(repr((rows, str(collection))).encode()).hexdigest()
+        settings = self.corpus.settings.retrieval
+        parameters = (settings.bm25_k1, settings.bm25_b)
+        return hashlib.sha1(repr((rows, str(collection), parameters)).encode()).hexdigest()
 
     def _build(self, audience: str, fingerprint: str) -> _Partition:
         collection = self.corpus.store.collection(audience)
@@ -125,7 +129,8 @@ class LexicalIndex:
                 tokens.append(terms_list(f"{doc[0]}\n{section}\n{text or ''}"))
         if not ids:
             return _Partition(fingerprint, [], None, {})
-        model = bm25s.BM25()
+        settings = self.corpus.settings.retrieval
+        model = bm25s.BM25(k1=settings.bm25_k1, b=settings.bm25_b)
         model.index(tokens, show_progress=False)
         return _Partition(fingerprint, ids, model, {chunk_id: i for i, chunk_id in enumerate(ids)})
 

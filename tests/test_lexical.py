@@ -92,3 +92,28 @@ def test_lexical_hits_follow_the_live_version(
     assert search(corpus, "Ospreyline", [], k=1)[0].title == "Vendor"
     corpus.remove(search(corpus, "Ospreyline", [], k=1)[0].doc_id)
     assert all(h.title != "Vendor" for h in search(corpus, "Ospreyline", [], k=10))
+
+
+def test_length_normalisation_follows_the_settings_without_a_reingest(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """bm25_b: how much a short chunk gains over a long one with the same matches; a change
+    rebuilds the partition's index on the next search."""
+    corpus = Corpus(make_settings())
+    _memos(tmp_path / "m", count=6)
+    short = f"We pay {RARE}."
+    long = f"We pay {RARE}. " + " ".join(f"The {t} went to plan." for t in TOPICS)
+    write(tmp_path / "m" / "2025-03-01-short.md", memo("Short", "2025-03-01", short))
+    write(tmp_path / "m" / "2025-03-02-long.md", memo("Long", "2025-03-02", long))
+    assert Ingestor(corpus, "t").run([tmp_path / "m"]).ok
+
+    def ratio() -> float:
+        scores = corpus.lexical.scores(["all"], RARE)
+        best = scores.top(2)["all"]
+        assert len(best) == 2
+        return scores.score("all", best[1]) / scores.score("all", best[0])
+
+    corpus.settings.retrieval.bm25_b = 0.0
+    assert ratio() > 0.99  # one match each, whatever their length
+    corpus.settings.retrieval.bm25_b = 1.0
+    assert ratio() < 0.8  # the long chunk's one match counts for less

@@ -29,6 +29,8 @@ class RetrievalSettings(Section):
     topic_similarity: float = Field(0.5, ge=-1, le=1)
     lexical_weight: float = Field(0.3, ge=0, le=1)
     lexical_candidates: int = Field(20, ge=0)
+    bm25_k1: float = Field(1.5, ge=0)
+    bm25_b: float = Field(0.4, ge=0, le=1)
     sentence_weight: float = Field(0.0, ge=0, le=1)
 
     @property
