@@ -88,7 +88,7 @@ def test_meeting_pairs_are_a_question_and_her_next_turn() -> None:
 
 
 def test_memo_pairs_ask_about_headings_and_the_opening() -> None:
-    pairs = memo_pairs(MEMO, "The plan for 2025", max_sentences=5)
+    pairs = memo_pairs(MEMO, "The plan for 2025", max_sentences=5, kind="memo")
     questions = [p.question for p in pairs]
     assert questions[0] == 'What did you write in "The plan for 2025"?'
     assert "Hiring" in questions[1] and "Pay" in questions[2] and len(pairs) == 3
@@ -99,10 +99,10 @@ def test_memo_pairs_ask_about_headings_and_the_opening() -> None:
 
 
 def test_letter_pairs_ask_about_plain_headings() -> None:
-    pairs = memo_pairs(LETTER, "1985", max_sentences=5)[1:]  # [0]: the opening, by its title
+    pairs = memo_pairs(LETTER, "1985", max_sentences=5, kind="letter")[1:]  # [0]: by its title
     assert [p.question for p in pairs] == [
         'In "1985", what was your point about Textile Operations?',
-        'Can you explain "Insurance" from your memo "1985"?',
+        'Can you explain "Insurance" from your letter "1985"?',
     ]
     assert pairs[1].answer == [
         "Float is money we hold but do not own, and it has cost us less than nothing this year."

@@ -62,7 +62,7 @@ HEADER = re.compile(r"^\[(\d+)\] ", re.MULTILINE)
 MEMO_QUESTIONS = (
     'What did you say about "{heading}" in "{title}"?',
     'In "{title}", what was your point about {heading}?',
-    'Can you explain "{heading}" from your memo "{title}"?',
+    'Can you explain "{heading}" from your {kind} "{title}"?',
 )
 
 
@@ -118,8 +118,9 @@ def meeting_pairs(text: str, speakers: list[str], max_sentences: int) -> list[Pa
     return pairs
 
 
-def memo_pairs(text: str, title: str, max_sentences: int) -> list[Pair]:
-    """(a question made from the section heading, else the title, -> the paragraph)."""
+def memo_pairs(text: str, title: str, max_sentences: int, kind: str) -> list[Pair]:
+    """(a question made from the section heading, else the title, -> the paragraph); `kind`:
+    what the CEO calls the document (persona.kind_words: a letter writer's "letter")."""
     pairs: list[Pair] = []
     heading = ""
     for n, block in enumerate(re.split(r"\n\s*\n", text.strip())):
@@ -140,7 +141,7 @@ def memo_pairs(text: str, title: str, max_sentences: int) -> list[Pair]:
             continue
         template = MEMO_QUESTIONS[len(pairs) % len(MEMO_QUESTIONS)]
         question = (
-            template.format(heading=heading, title=title)
+            template.format(heading=heading, title=title, kind=kind)
             if heading
             else f'What did you write in "{title}"?'
         )
@@ -217,7 +218,8 @@ def _examples(
     if doc.kind == "meeting":
         pairs = meeting_pairs(text, cfg.persona.speakers, max_sentences)
     else:
-        pairs = memo_pairs(text, doc.title, max_sentences)
+        kind = cfg.persona.kind_words.get(doc.kind, doc.kind)
+        pairs = memo_pairs(text, doc.title, max_sentences, kind)
     for pair in spread(pairs, MAX_DOCUMENT_PAIRS):
         messages, reason = _record(answerer, pair)
         if reason:
