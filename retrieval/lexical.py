@@ -13,6 +13,7 @@ heading and its text (retrieval.chunking.embedding_text).
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from retrieval.corpus import Corpus
 
 PAGE = 5000
+# bm25s sets its own logger to DEBUG on import, so its "Building index from tokens" reached
+# `twin ask`'s terminal and the service's log past their handlers' levels.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 @dataclass

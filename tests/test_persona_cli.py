@@ -68,6 +68,7 @@ def test_ask_streams_the_answer_then_sources_and_the_thread(twin) -> None:  # ty
     assert result.exit_code == 0, result.output
     answer, _, footer = result.stdout.partition("\nSources\n")
     assert answer.startswith("In my 14 July 2025 memo") and "AI twin" in answer
+    assert result.stderr == ""  # no library's log lines (bm25s's index build) in the terminal
     assert "[1] Parental leave, 2025-07-14" in footer
     thread = footer.rsplit("--thread ", 1)[1].strip()
     again = twin("ask", "and in blocks?", "--thread", thread, "--json", "--groups", "staff")
