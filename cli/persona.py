@@ -72,6 +72,13 @@ def convert(app: App, gguf: str, out: Path | None) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Adapter folder.")
 @click.option("--steps", type=click.IntRange(min=1), default=60, show_default=True)
 @click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=2e-4)
+@click.option(
+    "--max-length",
+    type=click.IntRange(min=64),
+    default=1536,
+    show_default=True,
+    help="Tokens per example; a longer one loses the start of its prompt, never the answer.",
+)
 @click.option("--threads", type=click.IntRange(min=0), default=0, help="CPU threads (0: all).")
 @click.option("--force", is_flag=True, help="Train even when the adapter is up to date.")
 @pass_app
@@ -81,6 +88,7 @@ def train(
     out: Path | None,
     steps: int,
     learning_rate: float,
+    max_length: int,
     threads: int,
     force: bool,
 ) -> None:
@@ -109,6 +117,7 @@ def train(
         and record["base"] == str(base_dir)
         and record["steps"] == steps
         and record.get("learning_rate") == learning_rate
+        and record.get("max_length") == max_length
     )
     if current and not force:
         click.echo(f"{adapter} is up to date (corpus generation {report.generation})")
@@ -119,6 +128,7 @@ def train(
         out=adapter,
         steps=steps,
         learning_rate=learning_rate,
+        max_length=max_length,
         corpus_generation=report.generation,
         heldout=Path(report.files["heldout"]),
         prompt=prompt_settings(app.settings.answer),

@@ -208,13 +208,14 @@ def test_retraining_after_new_documents_is_one_command(
     def run(*args: str) -> Result:
         return CliRunner().invoke(main, list(args))
 
-    train = ("persona", "train", "--base", str(base), "--steps", "2")
+    train = ("persona", "train", "--base", str(base), "--steps", "2", "--max-length", "384")
     assert run("ingest", "docs").exit_code == 0
     first = run(*train)
     assert first.exit_code == 0, first.output
     adapter = tmp_path / "home" / "persona" / "adapter"
     generation = read_record(adapter)["corpus_generation"]  # type: ignore[index]
     assert "up to date" in run(*train).output
+    assert read_record(adapter)["max_length"] == 384  # type: ignore[index]
     extra = "**Leave.** Every parent gets twenty weeks of paid leave, and I mean every parent."
     write(tmp_path / "docs" / "2025-07-14-leave.md", memo("Parental leave", "2025-07-14", extra))
     assert run("ingest", "docs").exit_code == 0

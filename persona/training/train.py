@@ -78,6 +78,7 @@ class TrainResult:
     peak_rss_mb: int
     trained_at: str
     learning_rate: float = 0.0
+    max_length: int = 0  # 0: an adapter recorded before max_length was
     prompt: dict[str, int] = field(default_factory=dict)
     heldout_loss: dict[str, float] = field(default_factory=dict)  # "base" and "adapter"
 
@@ -139,6 +140,7 @@ def train_adapter(
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
         learning_rate=config.learning_rate,
+        max_length=config.max_length,
         prompt=config.prompt,
         heldout_loss=_heldout_loss(config, tokenizer, model),
     )
