@@ -94,37 +94,18 @@ def train(
 ) -> None:
     """Fine-tune the persona LoRA adapter (resumes when interrupted; retrains on new documents)."""
     from persona.training.base import BaseModelError, ensure_base
-    from persona.training.train import (
-        TrainConfig,
-        data_hash,
-        prompt_settings,
-        read_record,
-        train_adapter,
-    )
+    from persona.training.train import TrainConfig, prompt_settings, train_adapter
 
     home = persona_dir(app)
     adapter = out or home / "adapter"
     report = _build_data(app, home / "data", 0.2)
-    train_file = Path(report.files["train"])
     try:
         base_dir = ensure_base(base, home / "base")
     except BaseModelError as exc:
         raise click.ClickException(str(exc)) from None
-    record = read_record(adapter)
-    current = record and (
-        record["corpus_generation"] == report.generation
-        and record["data_sha256"] == data_hash(train_file)
-        and record["base"] == str(base_dir)
-        and record["steps"] == steps
-        and record.get("learning_rate") == learning_rate
-        and record.get("max_length") == max_length
-    )
-    if current and not force:
-        click.echo(f"{adapter} is up to date (corpus generation {report.generation})")
-        return
     config = TrainConfig(
         base=base_dir,
-        data=train_file,
+        data=Path(report.files["train"]),
         out=adapter,
         steps=steps,
         learning_rate=learning_rate,
@@ -134,6 +115,9 @@ def train(
         prompt=prompt_settings(app.settings.answer),
         threads=threads,
     )
+    if _up_to_date(config) and not force:
+        click.echo(f"{adapter} is up to date (corpus generation {report.generation})")
+        return
     result = _train_with_progress(config, train_adapter)
     click.echo(
         f"adapter {adapter}: {result.examples} examples, {result.steps} steps "
@@ -144,6 +128,22 @@ def train(
         loss = result.heldout_loss
         click.echo(f"held-out loss: base {loss['base']}, adapter {loss['adapter']}")
     click.echo(f"serve it: twin llm serve --backend vllm --adapter {adapter}")
+
+
+def _up_to_date(config: TrainConfig) -> bool:
+    """Whether the adapter in config.out was trained on this data, base and settings."""
+    from persona.training.train import data_hash, read_record
+
+    record = read_record(config.out)
+    wanted = {
+        "corpus_generation": config.corpus_generation,
+        "data_sha256": data_hash(config.data),
+        "base": str(config.base),
+        "steps": config.steps,
+        "learning_rate": config.learning_rate,
+        "max_length": config.max_length,
+    }
+    return record is not None and all(record.get(key) == value for key, value in wanted.items())
 
 
 def _build_data(app: App, out: Path, heldout: float) -> DatasetReport:
