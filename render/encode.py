@@ -21,6 +21,7 @@ import ffmpeg
 import numpy as np
 
 from render.errors import ClipTooLarge, EncodeError
+from twin.home import new_file_mode
 
 __all__ = ["EncodeReport", "EncodeSpec", "encode_clip", "ffmpeg_exe"]
 
@@ -102,7 +103,7 @@ def encode_clip(
             size = temp.stat().st_size
             report.sizes.append(size)
             if size <= spec.max_bytes:
-                temp.chmod(0o644)  # mkstemp made it private; a clip is an ordinary file
+                temp.chmod(new_file_mode())  # mkstemp's 0600 whatever the umask; open()'s mode
                 os.replace(temp, out_path)
                 report.size_bytes = size
                 report.wall_s = time.perf_counter() - started

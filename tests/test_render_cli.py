@@ -39,6 +39,7 @@ def test_render_writes_the_clip_and_reports_json(run, tmp_path: Path) -> None:  
     assert report["size_bytes"] == out.stat().st_size > 0
     assert report["backend"] == "fake" and report["avatar"] == "elena-marsh"
     assert report["duration_s"] > 1
+    assert out.stat().st_mode & 0o777 == 0o600  # every command runs with umask 077
     assert (tmp_path / "home" / "cache" / "avatars").is_dir()
 
 

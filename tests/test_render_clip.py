@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -103,7 +104,11 @@ def renderer(tmp_path_factory: pytest.TempPathFactory) -> Renderer:
 def clip(renderer: Renderer, tmp_path_factory: pytest.TempPathFactory) -> Clip:
     out = tmp_path_factory.mktemp("clips") / "answer.mp4"
     speech = renderer.tts.synthesize(TEXT)
-    result = renderer.render_speech(speech, out, seed=SEED)
+    before = os.umask(0o022)  # a library caller's usual umask: the clip's mode follows it
+    try:
+        result = renderer.render_speech(speech, out, seed=SEED)
+    finally:
+        os.umask(before)
     timeline = plan_timeline(speech, renderer.settings, SEED, captions=False)
     luma = decode(out, "gray", 1).reshape(-1, SIZE, SIZE)
     return Clip(speech, result, timeline, renderer.compositor()[1], luma)

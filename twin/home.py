@@ -11,7 +11,7 @@ import os
 import stat
 from pathlib import Path
 
-__all__ = ["keep_private"]
+__all__ = ["keep_private", "new_file_mode"]
 
 
 def keep_private(home: Path) -> None:
@@ -24,3 +24,16 @@ def keep_private(home: Path) -> None:
             path.chmod(0o700)
         elif stat.S_ISREG(info.st_mode) and mode & 0o077:
             path.chmod(mode & 0o700)  # the owner's bits stay; group and others lose theirs
+
+
+def new_file_mode() -> int:
+    """The mode open() gives a new file under this process's umask: 0644 under 022, 0600 under
+    twin's 077. Read from /proc where it can be, since setting the umask to read it back would
+    briefly open every other thread's new files to everyone."""
+    try:
+        lines = Path("/proc/self/status").read_text().splitlines()
+        mask = int(next(line.split()[1] for line in lines if line.startswith("Umask:")), 8)
+    except (OSError, StopIteration):
+        mask = os.umask(0o077)
+        os.umask(mask)
+    return 0o666 & ~mask
