@@ -167,7 +167,10 @@ def task_runner(
 
 def run_worker(settings: TaskSettings, handlers: Mapping[str, Handler], name: str) -> None:
     """Consume `settings.queue` with `settings.threads` threads until a signal stops it."""
+    from twin.signal_wakeup import SignalWakeup
+
     app = celery_app(settings, handlers)
+    app.steps["worker"].add(SignalWakeup)
     worker = app.Worker(
         pool="threads",
         concurrency=settings.threads,
