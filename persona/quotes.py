@@ -26,7 +26,7 @@ from twin.text import CHANGE_MARKERS, is_table_row
 
 __all__ = ["Quote", "choose_quotes", "compose", "describe", "month_year"]
 
-SECOND_DOC_MARGIN = 0.2  # a runner-up document this close to the best is quoted too
+SECOND_DOC_MARGIN = 0.1  # a runner-up document this close in search score is quoted too
 SENTENCE_MARGIN = 0.12  # a further sentence this close to the document's best is quoted
 MIN_WORDS, MAX_WORDS = 5, 70
 CHANGED = "My position on this has changed."
@@ -43,7 +43,6 @@ LOOKS_BACK = re.compile(
 class Quote:
     passage: Passage  # the best passage of its document: its number is the citation
     sentences: list[str] = field(default_factory=list)
-    score: float = 0.0
 
 
 def _quotable(sentence: str) -> bool:
@@ -60,16 +59,19 @@ def _quotable(sentence: str) -> bool:
 def choose_quotes(
     passages: list[Passage], support: Support, scores: np.ndarray, settings: AnswerSettings
 ) -> list[Quote]:
-    """The best document's best sentences, plus a close runner-up document or two.
+    """The best-ranked document's best sentences, plus a close runner-up document or two.
 
-    A document's strength is its best passage's search score plus its best sentence's score.
+    Documents are ranked by their best passage's search score, which weighs the whole passage
+    against the question; a single sentence that echoes the question's words (often a later
+    document recalling the event) does not lift its document above the one that tells it.
+    Sentence scores choose only the sentences quoted.
     """
-    best = _best_by_document(passages, support, scores)
-    ranked = sorted(best.values(), key=_strength, reverse=True)
+    best = _best_by_document(passages, support)
+    ranked = sorted(best.values(), key=lambda q: q.passage.hit.score, reverse=True)
     if not ranked:
         return []
-    lead = _strength(ranked[0])
-    chosen = [q for q in ranked if _strength(q) >= lead - SECOND_DOC_MARGIN]
+    lead = ranked[0].passage.hit.score
+    chosen = [q for q in ranked if q.passage.hit.score >= lead - SECOND_DOC_MARGIN]
     chosen = chosen[: settings.quote_documents]
     room = settings.quote_sentences - (len(chosen) - 1)
     for i, quote in enumerate(chosen):
@@ -77,22 +79,15 @@ def choose_quotes(
     return chosen
 
 
-def _strength(quote: Quote) -> float:
-    return quote.passage.hit.score + quote.score
-
-
-def _best_by_document(
-    passages: list[Passage], support: Support, scores: np.ndarray
-) -> dict[int, Quote]:
-    """Per document: its first (best-ranked) passage and its best quotable sentence's score."""
+def _best_by_document(passages: list[Passage], support: Support) -> dict[int, Quote]:
+    """Per document with a quotable sentence: its first (best-ranked) passage."""
     numbers = {p.n: p for p in passages}
     best: dict[int, Quote] = {}
     for i, sentence in enumerate(support.sentences):
         if not _quotable(sentence):
             continue
         passage = numbers[support.owners[i]]
-        quote = best.setdefault(passage.hit.doc_id, Quote(passage, score=float(scores[i])))
-        quote.score = max(quote.score, float(scores[i]))
+        quote = best.setdefault(passage.hit.doc_id, Quote(passage))
         if passage.n < quote.passage.n:
             quote.passage = passage
     return best

@@ -101,3 +101,32 @@ def test_a_table_row_is_never_quoted(tmp_path: Path) -> None:
     assert "...." not in answer.body and "954" not in answer.body
     if answer.mode == "quotes":
         assert "insurance units" in answer.body
+
+
+def test_the_document_that_tells_the_event_leads_over_a_later_one_recalling_it(
+    tmp_path: Path,
+) -> None:
+    told = (
+        "In March the founders of Harbor Tools, Ann and Joe Reyes, called me after forty years "
+        "of running the company. They wanted a buyer who would keep the plant in Dayton and "
+        "keep their managers. We met twice, agreed a price of $310 million in cash, and "
+        "closed in six weeks. Harbor Tools makes drill bits and saw blades for contractors, "
+        "and it earns more on its capital than almost any business I know."
+    )
+    recalled = (
+        "Our insurance float grew to $2 billion this year. Last year I told you how we came "
+        "to buy Harbor Tools. Harbor Tools had a fine first year with us. The railroad "
+        "carried more freight than ever, and the energy "
+        "business finished its wind farm in Iowa. Our share count fell by two percent."
+    )
+    docs = tmp_path / "docs"
+    write(docs / "2024-04-02-harbor.md", memo("Why we bought Harbor Tools", "2024-04-02", told))
+    write(docs / "2025-02-20-annual.md", memo("The year in review", "2025-02-20", recalled))
+    corpus = Corpus(load_settings(environ={"TWIN_HOME": str(tmp_path / "home")}))
+    assert Ingestor(corpus, "tests").run([docs]).ok
+    answer = Answerer(corpus.settings, corpus).answer(
+        "How did we come to buy Harbor Tools?", "U_TEST", []
+    )
+    assert answer.mode == "quotes"
+    assert answer.citations[0].source.endswith("2024-04-02-harbor.md")
+    assert "Last year I told you" not in answer.body.split("[1]")[0]
