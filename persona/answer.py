@@ -85,7 +85,7 @@ class Answerer:
 
     @cached_property
     def coverage(self) -> Coverage:
-        return Coverage(self.corpus, self.vocabulary, self.settings.persona.kind_words)
+        return Coverage(self.corpus, self.vocabulary, self.settings.persona.kind_word)
 
     @cached_property
     def guard(self) -> Guard:
@@ -179,7 +179,7 @@ class Answerer:
             [h.chunk_id for h in relevant], {h.doc_id for h in relevant}
         )
         self.embedder.remember(stored)
-        passages = [p for p in build_passages(relevant, card.speakers, card.kind_words) if p.own]
+        passages = [p for p in build_passages(relevant, card.speakers, card.kind_word) if p.own]
         for n, passage in enumerate(passages, 1):
             passage.n = n
         return passages
@@ -244,7 +244,7 @@ class Answerer:
             body = note
             quoted = _quoted_in(note)
         else:
-            body = compose(quotes, self.settings.persona.kind_words)
+            body = compose(quotes)
             quoted = {q.passage.n: " ".join(q.sentences) for q in quotes}
         return _Draft(body, "quotes", passages=passages, quotes=quoted)
 

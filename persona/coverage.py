@@ -14,6 +14,7 @@ may read only.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -111,15 +112,12 @@ class Coverage:
     """The dates, kinds and words of the documents each asker may read, and the gaps."""
 
     def __init__(
-        self, corpus: Corpus, vocabulary: Vocabulary, kind_words: dict[str, str] | None = None
+        self, corpus: Corpus, vocabulary: Vocabulary, kind_word: Callable[[str], str] = str
     ) -> None:
         self.corpus = corpus
         self.vocabulary = vocabulary
-        self.kind_words = kind_words or {}
+        self.word = kind_word  # what the CEO calls a kind of document (PersonaSettings.kind_word)
         self._spans: tuple[int, dict[str, Span]] = (-1, {})  # per audience, per generation
-
-    def word(self, kind: str) -> str:
-        return self.kind_words.get(kind, kind)
 
     def span(self, groups: list[str]) -> Span:
         generation = self.corpus.generation()

@@ -7,7 +7,7 @@ only a chunk it did not find clean by today's rules is screened here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -39,12 +39,12 @@ class Passage:
 
 
 def build_passages(
-    hits: Iterable[Hit], speakers: list[str], kind_words: dict[str, str] | None = None
+    hits: Iterable[Hit], speakers: list[str], kind_word: Callable[[str], str] = str
 ) -> list[Passage]:
-    words = kind_words or {}
+    """Numbered passages; `kind_word` names a kind as the CEO does (PersonaSettings.kind_word)."""
     passages = [_passage(n, hit, speakers) for n, hit in enumerate(hits, 1)]
     for passage in passages:
-        passage.kind_word = words.get(passage.hit.kind, passage.hit.kind)
+        passage.kind_word = kind_word(passage.hit.kind)
     return passages
 
 

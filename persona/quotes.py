@@ -7,7 +7,6 @@ Wednesdays”, I wrote: …"), and in meetings only the CEO's own lines are quot
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -144,11 +143,11 @@ def _titled(hit: Hit) -> bool:
     return bool(title) and not re.fullmatch(r"[\d ]+", title) and title != stem
 
 
-def describe(passage: Passage, words: Mapping[str, str] | None = None) -> str:
+def describe(passage: Passage) -> str:
     """The lead-in of a quote: 'In my 3 March 2025 memo, "Title", I wrote:', 'In my 2005
     letter, I wrote:', 'In one of my memos, "Title", I wrote:'."""
     hit = passage.hit
-    word = (words or {}).get(hit.kind, hit.kind)
+    word = passage.kind_word or hit.kind
     mine, verb = ("our", "said") if hit.kind == "meeting" else ("my", "wrote")
     title = f", \u201c{hit.title}\u201d," if _titled(hit) else ","
     when = _when(passage, hit.date_precision)
@@ -160,9 +159,9 @@ def _quoted(sentences: list[str]) -> str:
     return "\u201c" + " ".join(s.rstrip() for s in sentences) + "\u201d"
 
 
-def compose(quotes: list[Quote], words: Mapping[str, str] | None = None) -> str:
+def compose(quotes: list[Quote]) -> str:
     return "\n\n".join(
-        f"{describe(q.passage, words)} {_quoted(q.sentences)} [{q.passage.n}]" for q in quotes
+        f"{describe(q.passage)} {_quoted(q.sentences)} [{q.passage.n}]" for q in quotes
     )
 
 

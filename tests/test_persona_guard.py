@@ -14,7 +14,7 @@ from persona.passages import Passage, build_passages
 from persona.streaming import GuardedStream
 from retrieval.embeddings import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from retrieval.search import Hit
-from twin.sections.persona import GuardSettings
+from twin.sections.persona import GuardSettings, PersonaSettings
 from twin.text import sentences
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,7 +164,8 @@ def test_a_passage_header_says_the_ceo_s_kind_word_and_a_date_as_precise_as_know
     letter = Hit("1-v1-0", 1, "1985", "memo", "1985-01-01", "1985.md", text, None, 1.0, "year")
     memo = Hit("2-v1-0", 2, "Pricing", "memo", "2026-04-20", "pricing.md", text, None, 1.0, "day")
     month = Hit("3-v1-0", 3, "Notes", "meeting", "2024-03-01", "n.md", text, None, 1.0, "month")
-    (as_letter,) = build_passages([letter], [], {"memo": "letter"})
+    letter_writer = PersonaSettings(kind_words={"memo": "letter"})
+    (as_letter,) = build_passages([letter], [], letter_writer.kind_word)
     assert as_letter.label == "1985 (letter, 1985)"
     labels = [p.label for p in build_passages([memo, month], [])]
     assert labels == ["Pricing (memo, 2026-04-20)", "Notes (meeting, 2024-03)"]

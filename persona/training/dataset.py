@@ -218,8 +218,7 @@ def _examples(
     if doc.kind == "meeting":
         pairs = meeting_pairs(text, cfg.persona.speakers, max_sentences)
     else:
-        kind = cfg.persona.kind_words.get(doc.kind, doc.kind)
-        pairs = memo_pairs(text, doc.title, max_sentences, kind)
+        pairs = memo_pairs(text, doc.title, max_sentences, cfg.persona.kind_word(doc.kind))
     for pair in spread(pairs, MAX_DOCUMENT_PAIRS):
         messages, reason = _record(answerer, pair)
         if reason:

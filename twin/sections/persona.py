@@ -50,6 +50,10 @@ class PersonaSettings(Section):
     def speakers(self) -> list[str]:
         return self.speaker_names or [self.name, self.first_name]
 
+    def kind_word(self, kind: str) -> str:
+        """What the CEO calls a document of this kind: "letter" for a letter writer's memos."""
+        return self.kind_words.get(kind, kind)
+
 
 class ServeSettings(Section):
     """`twin llm serve`: a local llama.cpp server, or vLLM with the persona adapter."""
