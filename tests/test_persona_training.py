@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -12,6 +13,7 @@ from helpers import memo, write
 from persona_fixtures import converted_base
 
 from cli import main
+from cli.persona import _up_to_date
 from persona.answer import Answerer
 from persona.llm import ScriptedChat
 from persona.training.dataset import (
@@ -22,7 +24,7 @@ from persona.training.dataset import (
     read_examples,
     spread,
 )
-from persona.training.train import TrainConfig, read_record, train_adapter
+from persona.training.train import RECORD, TrainConfig, data_hash, read_record, train_adapter
 from retrieval.corpus import Corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -222,6 +224,36 @@ def test_retraining_after_new_documents_is_one_command(
     again = run(*train)
     assert again.exit_code == 0 and "up to date" not in again.output
     assert read_record(adapter)["corpus_generation"] > generation  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"max_length": 384},
+        {"steps": 30},
+        {"learning_rate": 1e-4},
+        {"corpus_generation": 8},
+        {"base": Path("other-base")},
+    ],
+)
+def test_an_adapter_is_retrained_when_what_it_was_trained_with_changes(
+    tmp_path: Path, change: dict[str, object]
+) -> None:
+    data = write(tmp_path / "train.jsonl", '{"messages": []}\n')
+    config = TrainConfig(
+        base=Path("base"), data=data, out=tmp_path / "adapter", corpus_generation=7
+    )
+    record = {
+        "corpus_generation": 7,
+        "data_sha256": data_hash(data),
+        "base": "base",
+        "steps": config.steps,
+        "learning_rate": config.learning_rate,
+        "max_length": config.max_length,
+    }
+    write(config.out / RECORD, json.dumps(record))
+    assert _up_to_date(config)
+    assert not _up_to_date(dataclasses.replace(config, **change))  # type: ignore[arg-type]
 
 
 def test_train_names_a_bad_base(tmp_path: Path) -> None:
