@@ -25,7 +25,8 @@ from twin.text import CHANGE_MARKERS, is_table_row
 
 __all__ = ["Quote", "choose_quotes", "compose", "describe", "month_year"]
 
-SECOND_DOC_MARGIN = 0.1  # a runner-up document this close in search score is quoted too
+SECOND_DOC_MARGIN = 0.2  # a runner-up document this close in strength is quoted too
+SENTENCE_WEIGHT = 0.25
 SENTENCE_MARGIN = 0.12  # a further sentence this close to the document's best is quoted
 MIN_WORDS, MAX_WORDS = 5, 70
 CHANGED = "My position on this has changed."
@@ -42,6 +43,7 @@ LOOKS_BACK = re.compile(
 class Quote:
     passage: Passage  # the best passage of its document: its number is the citation
     sentences: list[str] = field(default_factory=list)
+    score: float = 0.0  # its document's best quotable sentence's score
 
 
 def _quotable(sentence: str) -> bool:
@@ -58,19 +60,19 @@ def _quotable(sentence: str) -> bool:
 def choose_quotes(
     passages: list[Passage], support: Support, scores: np.ndarray, settings: AnswerSettings
 ) -> list[Quote]:
-    """The best-ranked document's best sentences, plus a close runner-up document or two.
+    """The strongest document's best sentences, plus a close runner-up document or two.
 
-    Documents are ranked by their best passage's search score, which weighs the whole passage
-    against the question; a single sentence that echoes the question's words (often a later
-    document recalling the event) does not lift its document above the one that tells it.
-    Sentence scores choose only the sentences quoted.
+    A document's strength is its best passage's search score, which weighs the whole passage
+    against the question, plus a quarter of its best sentence's score: enough for a rare word of
+    the question to count, too little for one sentence that echoes the question (often a later
+    document recalling an event) to lift its document above the one that tells it.
     """
-    best = _best_by_document(passages, support)
-    ranked = sorted(best.values(), key=lambda q: q.passage.hit.score, reverse=True)
+    best = _best_by_document(passages, support, scores)
+    ranked = sorted(best.values(), key=_strength, reverse=True)
     if not ranked:
         return []
-    lead = ranked[0].passage.hit.score
-    chosen = [q for q in ranked if q.passage.hit.score >= lead - SECOND_DOC_MARGIN]
+    lead = _strength(ranked[0])
+    chosen = [q for q in ranked if _strength(q) >= lead - SECOND_DOC_MARGIN]
     chosen = chosen[: settings.quote_documents]
     room = settings.quote_sentences - (len(chosen) - 1)
     for i, quote in enumerate(chosen):
@@ -78,15 +80,23 @@ def choose_quotes(
     return chosen
 
 
-def _best_by_document(passages: list[Passage], support: Support) -> dict[int, Quote]:
-    """Per document with a quotable sentence: its first (best-ranked) passage."""
+def _strength(quote: Quote) -> float:
+    return quote.passage.hit.score + SENTENCE_WEIGHT * quote.score
+
+
+def _best_by_document(
+    passages: list[Passage], support: Support, scores: np.ndarray
+) -> dict[int, Quote]:
+    """Per document with a quotable sentence: its first (best-ranked) passage and its best
+    quotable sentence's score."""
     numbers = {p.n: p for p in passages}
     best: dict[int, Quote] = {}
     for i, sentence in enumerate(support.sentences):
         if not _quotable(sentence):
             continue
         passage = numbers[support.owners[i]]
-        quote = best.setdefault(passage.hit.doc_id, Quote(passage))
+        quote = best.setdefault(passage.hit.doc_id, Quote(passage, score=float(scores[i])))
+        quote.score = max(quote.score, float(scores[i]))
         if passage.n < quote.passage.n:
             quote.passage = passage
     return best
