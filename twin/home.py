@@ -28,8 +28,8 @@ def keep_private(home: Path) -> None:
 
 def new_file_mode() -> int:
     """The mode open() gives a new file under this process's umask: 0644 under 022, 0600 under
-    twin's 077. Read from /proc where it can be, since setting the umask to read it back would
-    briefly open every other thread's new files to everyone."""
+    twin's 077. Read from /proc where it can be: reading it with os.umask means setting it, for
+    every thread at once (the fallback sets 077 for that moment, the safe direction)."""
     try:
         lines = Path("/proc/self/status").read_text().splitlines()
         mask = int(next(line.split()[1] for line in lines if line.startswith("Umask:")), 8)
